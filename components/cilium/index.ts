@@ -1,0 +1,105 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig } from "../config";
+import { ClusterNode } from "../nodes/contract";
+import { nodeCommand } from "../shared/remote";
+import { contentHash, loadScript, scriptCommand } from "../shared/script";
+import { CiliumEndpoint, ciliumValues, HelmValues } from "./values";
+
+export * from "./values";
+
+export const CILIUM_HELM_REPO = "https://helm.cilium.io";
+/** CRDs the policies stage applies objects of; the gate waits for all of them. */
+export const POLICY_CRDS = ["ciliumclusterwidenetworkpolicies.cilium.io", "ciliumnodeconfigs.cilium.io"];
+export const L2_CRDS = ["ciliumloadbalancerippools.cilium.io", "ciliuml2announcementpolicies.cilium.io"];
+
+export interface CiliumArgs {
+    config: ClusterConfig;
+    provider: k8s.Provider;
+    endpoint: CiliumEndpoint;
+    /** Remote commands for rollout and the CRD gate run here (over SSH, with k3s' kubectl). */
+    firstServer: ClusterNode;
+    /** API ready and the Gateway API CRDs: Cilium's operator looks for those CRDs only at start-up. */
+    dependsOn: pulumi.Input<pulumi.Resource>[];
+    /** Decided by the policies stage: the chart always installs audit mode (README "Audit first"). */
+    policyAuditMode: boolean;
+}
+
+const script = (name: string) => loadScript(__dirname, name);
+
+/** The CRDs the gate waits for with this config. */
+export function gatedCrds(config: ClusterConfig): string[] {
+    return [...POLICY_CRDS, ...(config.cilium.l2Announcements ? L2_CRDS : [])];
+}
+
+/** Datapath identity from the final values (after the stack override), for the change guard. */
+export function datapathOf(values: HelmValues): string {
+    return values.routingMode === "native" ? "native" : `tunnel/${String(values.tunnelProtocol)}`;
+}
+
+/** L2 announcements: one IP pool from config and a policy announcing LoadBalancer IPs on the node interfaces. */
+export function l2Resources(config: ClusterConfig): { pool: Record<string, unknown>; policy: Record<string, unknown> } {
+    return {
+        pool: { blocks: config.cilium.lbIpPools.map(cidr => ({ cidr })) },
+        policy: { loadBalancerIPs: true, externalIPs: false, interfaces: [...config.cilium.l2Interfaces] },
+    };
+}
+
+/**
+ * The pinned Cilium chart (helm.v4.Chart: rendered client-side, so `pulumi preview` lists every object), then
+ * rollout and the CRD gate. A datapath guard before the chart refuses tunnel/routing changes on a running cluster.
+ */
+export class Cilium extends pulumi.ComponentResource {
+    readonly values: HelmValues;
+    readonly chart: k8s.helm.v4.Chart;
+    readonly guard: command.remote.Command;
+    readonly rollout: command.remote.Command;
+    readonly crdGate: command.remote.Command;
+    readonly l2: pulumi.Resource[] = [];
+
+    constructor(name: string, args: CiliumArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k3s-cilium:cilium:Cilium", name, {}, opts);
+        const { config, firstServer } = args;
+        const parent = this;
+        const inCluster = { parent, provider: args.provider, deletedWith: firstServer.machine };
+        this.values = ciliumValues(config, args.endpoint, { policyAuditMode: args.policyAuditMode });
+        const valuesHash = contentHash(this.values);
+
+        const guardCmd = scriptCommand(script("datapath-guard.sh"), [firstServer.name, datapathOf(this.values)]);
+        this.guard = nodeCommand(`${config.clusterName}-datapath-guard`, {
+            node: firstServer, create: guardCmd, update: guardCmd,
+        }, { parent, dependsOn: args.dependsOn });
+
+        this.chart = new k8s.helm.v4.Chart("cilium", {
+            chart: "cilium",
+            version: config.versions.cilium,
+            repositoryOpts: { repo: CILIUM_HELM_REPO },
+            namespace: "kube-system",
+            values: this.values,
+        }, { ...inCluster, dependsOn: [...args.dependsOn, this.guard] });
+
+        this.rollout = nodeCommand(`${config.clusterName}-cilium-rollout`, {
+            node: firstServer, create: scriptCommand(script("rollout.sh"), [firstServer.name, 600]),
+            // Every chart change rolls the agents; wait for that rollout too.
+            triggers: [valuesHash],
+        }, { parent, dependsOn: [this.chart], customTimeouts: { create: "15m", update: "15m" } });
+
+        this.crdGate = nodeCommand(`${config.clusterName}-cilium-crd-gate`, {
+            node: firstServer, create: scriptCommand(script("crd-gate.sh"), [firstServer.name, 180, ...gatedCrds(config)]),
+        }, { parent, dependsOn: [this.rollout] });
+
+        if (config.cilium.l2Announcements) {
+            const l2 = l2Resources(config);
+            this.l2.push(new k8s.apiextensions.CustomResource("lb-ip-pool", {
+                apiVersion: "cilium.io/v2", kind: "CiliumLoadBalancerIPPool",
+                metadata: { name: `${config.clusterName}-pool` }, spec: l2.pool,
+            }, { ...inCluster, dependsOn: [this.crdGate] }));
+            this.l2.push(new k8s.apiextensions.CustomResource("l2-announcement-policy", {
+                apiVersion: "cilium.io/v2alpha1", kind: "CiliumL2AnnouncementPolicy",
+                metadata: { name: `${config.clusterName}-l2` }, spec: l2.policy,
+            }, { ...inCluster, dependsOn: [this.crdGate] }));
+        }
+        this.registerOutputs({ version: config.versions.cilium, valuesHash });
+    }
+}

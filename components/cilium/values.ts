@@ -1,0 +1,75 @@
+import { ClusterConfig } from "../config";
+
+export interface CiliumEndpoint {
+    /** k8sServiceHost: the address agents reach the API on before any service routing exists. */
+    serviceHost: string;
+    port: number;
+}
+
+export type HelmValues = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Deep merge for Helm values: maps merge key by key, everything else (lists included) is replaced. */
+export function deepMerge(base: HelmValues, override: HelmValues): HelmValues {
+    const out: HelmValues = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        out[key] = isPlainObject(value) && isPlainObject(out[key]) ? deepMerge(out[key] as HelmValues, value) : value;
+    }
+    return out;
+}
+
+/**
+ * The Cilium Helm values, from config alone (plus the node contract's endpoint). The stack's `ciliumValues`
+ * override is merged last. `policyAuditMode` is decided by the policies stage (see README "Audit first").
+ */
+export function ciliumValues(config: ClusterConfig, endpoint: CiliumEndpoint, opts: { policyAuditMode: boolean }): HelmValues {
+    const c = config.cilium;
+    const v6 = config.network.ipv6;
+    const values: HelmValues = {
+        cluster: { name: config.clusterName },
+        kubeProxyReplacement: true,
+        k8sServiceHost: endpoint.serviceHost,
+        k8sServicePort: endpoint.port,
+        routingMode: c.routingMode,
+        ...(c.routingMode === "tunnel"
+            ? { tunnelProtocol: c.tunnelProtocol }
+            : { ipv4NativeRoutingCIDR: config.network.podCidr, autoDirectNodeRoutes: true }),
+        ipam: { mode: "kubernetes" },
+        ipv4: { enabled: true },
+        ipv6: { enabled: v6 },
+        enableIPv4Masquerade: true,
+        enableIPv6Masquerade: v6,
+        bpf: { masquerade: true },
+        rollOutCiliumPods: true,
+        operator: { replicas: c.operatorReplicas, rollOutPods: true },
+        policyEnforcementMode: c.policyEnforcementMode,
+        policyAuditMode: opts.policyAuditMode,
+        gatewayAPI: {
+            enabled: c.gatewayApi,
+            // "auto" would need Helm lookup, which client-side rendering (helm.v4.Chart) never runs.
+            gatewayClass: { create: c.gatewayApi ? "true" : "false" },
+        },
+        hubble: {
+            enabled: c.hubble.enabled,
+            // The default "helm" method generates certificates at render time: a new diff on every preview.
+            // The in-cluster certgen job keeps rendering deterministic.
+            tls: { auto: { method: "cronJob" } },
+            relay: { enabled: c.hubble.relay, rollOutPods: true },
+            ui: { enabled: c.hubble.ui, rollOutPods: true },
+        },
+        bgpControlPlane: { enabled: c.bgpControlPlane },
+        hostFirewall: { enabled: c.hostFirewall },
+        l2announcements: { enabled: c.l2Announcements },
+        ...(c.l2Announcements ? { k8sClientRateLimit: { qps: 20, burst: 40 } } : {}),
+        encryption: c.wireguard ? { enabled: true, type: "wireguard" } : { enabled: false },
+    };
+    return deepMerge(values, c.valuesOverride as HelmValues);
+}
+
+/** The cilium-config keys whose change on a running cluster needs every node restarted. */
+export function datapathMode(config: ClusterConfig): string {
+    return config.cilium.routingMode === "tunnel" ? `tunnel/${config.cilium.tunnelProtocol}` : "native";
+}

@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, qualified } from "./keys";
+import { ClusterConfig, ConfigError, validateConfig } from "./validate";
+
+export * from "./keys";
+export * from "./validate";
+export * from "./versions";
+export * from "./cidr";
+
+/** Secrets the program needs, kept out of ClusterConfig so that rendering the config never shows them. */
+export interface ConfigSecrets {
+    /** Configured SSH private key (secret), or undefined when a key pair is generated per stack. */
+    sshPrivateKey?: pulumi.Output<string>;
+}
+
+/**
+ * The ONE place that reads stack config. Reads every key of the project namespace, validates it as a whole and
+ * throws a ConfigError listing every problem before any resource exists.
+ */
+export function loadConfig(): { config: ClusterConfig; secrets: ConfigSecrets } {
+    const all = pulumi.runtime.allConfig();
+    const raw: Record<string, string> = {};
+    for (const [k, value] of Object.entries(all)) {
+        if (k.startsWith(`${PROJECT}:`)) raw[k] = value;
+    }
+    const hcloudToken = all["hcloud:token"] ?? process.env.HCLOUD_TOKEN ?? "";
+    const result = validateConfig(raw, { stack: pulumi.getStack(), hcloudTokenSet: hcloudToken !== "" });
+    if (!result.ok) {
+        throw new ConfigError(result.errors);
+    }
+    const privateKey = raw[qualified("sshPrivateKey")];
+    return {
+        config: result.config,
+        secrets: { sshPrivateKey: privateKey ? pulumi.secret(privateKey) : undefined },
+    };
+}

@@ -1,0 +1,53 @@
+import * as semver from "semver";
+
+/**
+ * Cilium minor → Gateway API release whose CRDs Cilium's operator expects (the seed's map; Cilium's
+ * "Gateway API support" docs list the version each minor is tested with).
+ */
+export const GATEWAY_API_BY_CILIUM_MINOR: Readonly<Record<string, string>> = Object.freeze({
+    "1.16": "v1.1.0",
+    "1.17": "v1.2.0",
+    "1.18": "v1.2.0",
+    "1.19": "v1.3.0",
+});
+
+/**
+ * Kubernetes minors Cilium e2e-tests each release on (docs: network/kubernetes/compatibility). Only minors whose
+ * table we checked are listed; for others the k3s version is not range-checked.
+ */
+export const KUBERNETES_RANGE_BY_CILIUM_MINOR: Readonly<Record<string, { min: string; max: string }>> = Object.freeze({
+    "1.18": { min: "1.30", max: "1.33" },
+});
+
+/** Minimum kernel per Cilium minor (system requirements: 5.10 since 1.18; 4.19 before). */
+export const MIN_KERNEL_BY_CILIUM_MINOR: Readonly<Record<string, string>> = Object.freeze({
+    "1.16": "4.19",
+    "1.17": "4.19",
+    "1.18": "5.10",
+    "1.19": "5.10",
+});
+
+export const K3S_VERSION_PATTERN = /^v(\d+)\.(\d+)\.(\d+)\+k3s(\d+)$/;
+
+export function ciliumMinor(version: string): string | undefined {
+    const v = semver.valid(version);
+    return v ? `${semver.major(v)}.${semver.minor(v)}` : undefined;
+}
+
+/** "v1.33.5+k3s1" → "1.33"; undefined for a malformed version. */
+export function kubernetesMinorOfK3s(version: string): string | undefined {
+    const m = K3S_VERSION_PATTERN.exec(version);
+    return m ? `${Number(m[1])}.${Number(m[2])}` : undefined;
+}
+
+export function gatewayApiVersionFor(ciliumVersion: string): string | undefined {
+    const minor = ciliumMinor(ciliumVersion);
+    return minor ? GATEWAY_API_BY_CILIUM_MINOR[minor] : undefined;
+}
+
+/** Compares "1.30"-style minors numerically. */
+export function compareMinor(a: string, b: string): number {
+    const [am, an] = a.split(".").map(Number);
+    const [bm, bn] = b.split(".").map(Number);
+    return am - bm || an - bn;
+}

@@ -1,0 +1,82 @@
+import * as YAML from "yaml";
+import { ClusterConfig } from "../config";
+import { NodeRole } from "../nodes/contract";
+
+export interface K3sNodeConfigInput {
+    name: string;
+    role: NodeRole;
+    privateAddress: string;
+    /** The first server bootstraps etcd (`cluster-init`); every other node joins. */
+    isFirstServer: boolean;
+    /** URL joiners register with: the control-plane endpoint. */
+    joinUrl: string;
+    /** Every endpoint name/IP for the API certificate. */
+    tlsSans: readonly string[];
+}
+
+/** Placeholder for the token in rendered artifacts; the real token only ever travels on a command's stdin. */
+export const TOKEN_PLACEHOLDER = "<k3s-token: secret, set per stack>";
+
+/**
+ * `/etc/rancher/k3s/config.yaml` for one node, as an ordered object (without the token). Flannel, k3s' network
+ * policy controller and kube-proxy are disabled on every role: Cilium replaces all three. k3s ignores keys that
+ * do not apply to the agent subcommand, so agents carry the same disables for clarity.
+ */
+export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+        "node-name": node.name,
+        "node-ip": node.privateAddress,
+        "flannel-backend": "none",
+        "disable-network-policy": true,
+        "disable-kube-proxy": true,
+    };
+    if (!node.isFirstServer) {
+        out.server = node.joinUrl;
+    }
+    if (node.role === "server") {
+        const v6 = config.network.ipv6;
+        Object.assign(out, {
+            "advertise-address": node.privateAddress,
+            "tls-san": [...node.tlsSans],
+            "cluster-cidr": v6 ? `${config.network.podCidr},${config.network.podCidrV6}` : config.network.podCidr,
+            "service-cidr": v6 ? `${config.network.serviceCidr},${config.network.serviceCidrV6}` : config.network.serviceCidr,
+            // Cilium provides ingress, Gateway API and load-balancer IPAM.
+            disable: ["traefik", "servicelb"],
+            "write-kubeconfig-mode": "0600",
+            "https-listen-port": config.apiPort,
+        });
+        if (node.isFirstServer) out["cluster-init"] = true;
+    }
+    return out;
+}
+
+/** The file as written on the node: the config plus the token, rendered with a YAML library. */
+export function renderK3sConfig(nodeConfig: Record<string, unknown>, token: string): string {
+    return YAML.stringify({ ...nodeConfig, token }, { lineWidth: 0 });
+}
+
+export function joinUrl(serviceHost: string, port: number): string {
+    const host = serviceHost.includes(":") ? `[${serviceHost}]` : serviceHost;
+    return `https://${host}:${port}`;
+}
+
+/**
+ * Rewrites the kubeconfig k3s writes (server https://127.0.0.1:6443) to the control-plane endpoint the
+ * operator reaches, and names the cluster/context/user after the cluster.
+ */
+export function rewriteKubeconfig(kubeconfig: string, server: string, clusterName: string): string {
+    const doc = YAML.parse(kubeconfig) as {
+        clusters?: { name: string; cluster: { server: string } }[];
+        contexts?: { name: string; context: { cluster: string; user: string } }[];
+        users?: { name: string }[];
+        "current-context"?: string;
+    };
+    if (!doc || !Array.isArray(doc.clusters) || doc.clusters.length === 0) {
+        throw new Error("the kubeconfig read from the first server has no clusters: is /etc/rancher/k3s/k3s.yaml complete?");
+    }
+    for (const c of doc.clusters) { c.name = clusterName; c.cluster.server = server; }
+    for (const c of doc.contexts ?? []) { c.name = clusterName; c.context.cluster = clusterName; c.context.user = clusterName; }
+    for (const u of doc.users ?? []) u.name = clusterName;
+    doc["current-context"] = clusterName;
+    return YAML.stringify(doc, { lineWidth: 0 });
+}

@@ -1,0 +1,134 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { ClusterConfig } from "../config";
+import { ClusterNode, ClusterNodes } from "../nodes/contract";
+import { nodeCommand } from "../shared/remote";
+import { loadScript, scriptCommand } from "../shared/script";
+import { joinUrl, k3sNodeConfig, renderK3sConfig, rewriteKubeconfig } from "./config";
+
+export * from "./config";
+
+export interface K3sClusterArgs {
+    config: ClusterConfig;
+    /** The machines, from the nodes stage. */
+    machines: ClusterNodes;
+    /** Resources the control-plane endpoint needs before anyone joins through it (e.g. the API load balancer). */
+    endpointResources?: pulumi.Resource[];
+    /** Seconds the first command waits for SSH and cloud-init. Default 900. */
+    bootTimeoutSeconds?: number;
+}
+
+/** The per-node commands, in their order on that node. */
+export interface NodeSteps {
+    node: ClusterNode;
+    boot: command.remote.Command;
+    preflight: command.remote.Command;
+    configure: command.remote.Command;
+    install: command.remote.Command;
+}
+
+const script = (name: string) => loadScript(__dirname, name);
+
+/** Tunnel protocol the preflight must find in the kernel. */
+export function tunnelRequirement(config: ClusterConfig): "geneve" | "vxlan" | "none" {
+    return config.cilium.routingMode === "tunnel" ? config.cilium.tunnelProtocol : "none";
+}
+
+/**
+ * k3s on every node over SSH, the same path for Colima and Hetzner. Per node: boot wait ≺ preflight ≺ config ≺
+ * install. Across nodes: first server ≺ API ready; remaining servers one at a time (etcd membership changes are
+ * serial); all agents in parallel once the API answers. Then the kubeconfig and a Kubernetes provider.
+ */
+export class K3sCluster extends pulumi.ComponentResource {
+    readonly steps: NodeSteps[];
+    readonly apiReady: command.remote.Command;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly provider: k8s.Provider;
+    readonly token: pulumi.Output<string>;
+    readonly firstServer: ClusterNode;
+
+    constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k3s-cilium:k3s:K3sCluster", name, {}, opts);
+        const { config, machines } = args;
+        const parent = this;
+        const bootTimeout = args.bootTimeoutSeconds ?? 900;
+
+        const token = new random.RandomPassword(`${config.clusterName}-k3s-token`, { length: 64, special: false }, { parent });
+        this.token = pulumi.secret(token.result);
+
+        const servers = machines.nodes.filter(n => n.role === "server");
+        const agents = machines.nodes.filter(n => n.role === "agent");
+        this.firstServer = servers[0];
+        const url = joinUrl(machines.endpoint.serviceHost, machines.endpoint.port);
+
+        const stepsFor = (node: ClusterNode, installDependsOn: pulumi.Resource[]): NodeSteps => {
+            const boot = nodeCommand(`${node.name}-boot`, {
+                node, waitForSsh: true, create: scriptCommand(script("wait-boot.sh"), [node.name, bootTimeout]),
+            }, { parent, customTimeouts: { create: `${bootTimeout + 120}s` } });
+            const preflight = nodeCommand(`${node.name}-preflight`, {
+                node,
+                create: scriptCommand(script("preflight.sh"), [
+                    node.name, config.versions.minKernel, tunnelRequirement(config), String(config.cilium.wireguard), node.privateAddress,
+                ]),
+            }, { parent, dependsOn: [boot] });
+            const fileContent = pulumi.all([machines.endpoint.tlsSans, this.token]).apply(([sans, tok]) =>
+                renderK3sConfig(k3sNodeConfig(config, {
+                    name: node.name, role: node.role, privateAddress: node.privateAddress,
+                    isFirstServer: node === this.firstServer, joinUrl: url, tlsSans: sans,
+                }), tok));
+            const configureCmd = scriptCommand(script("configure.sh"), [node.name, node.role]);
+            const configure = nodeCommand(`${node.name}-config`, {
+                node, create: configureCmd, update: configureCmd, stdin: pulumi.secret(fileContent),
+            }, { parent, dependsOn: [preflight], additionalSecretOutputs: ["stdin"] });
+            const installCmd = scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s]);
+            const install = nodeCommand(`${node.name}-install`, {
+                node, create: installCmd, update: installCmd,
+            }, { parent, dependsOn: [configure, ...installDependsOn], customTimeouts: { create: "20m", update: "20m" } });
+            return { node, boot, preflight, configure, install };
+        };
+
+        const endpoint = args.endpointResources ?? [];
+        const first = stepsFor(this.firstServer, []);
+        this.apiReady = nodeCommand(`${config.clusterName}-api-ready`, {
+            node: this.firstServer, create: scriptCommand(script("api-ready.sh"), [this.firstServer.name, 300]),
+        }, { parent, dependsOn: [first.install], customTimeouts: { create: "10m" } });
+
+        this.steps = [first];
+        // Servers join one at a time: each etcd member must be in before the next membership change.
+        let previous: pulumi.Resource = this.apiReady;
+        for (const server of servers.slice(1)) {
+            const s = stepsFor(server, [previous, ...endpoint]);
+            this.steps.push(s);
+            previous = s.install;
+        }
+        // Agents join in parallel, never depending on each other. They wait for the last server so that on an
+        // upgrade no kubelet is ever newer than an API server (Kubernetes version-skew policy).
+        const lastServerStep = previous;
+        for (const agent of agents) {
+            const s = stepsFor(agent, [lastServerStep, ...endpoint]);
+            this.steps.push(s);
+            // Removing an agent from config drains and deletes its Kubernetes node first: this resource depends
+            // on the agent's install, so Pulumi deletes it (running `delete`) before the agent's machine.
+            nodeCommand(`${agent.name}-drain`, {
+                node: agent, runOn: this.firstServer, create: "true",
+                delete: scriptCommand(script("drain.sh"), [agent.name, 300]),
+            }, { parent, dependsOn: [s.install] });
+        }
+
+        const kubeconfigRead = nodeCommand(`${config.clusterName}-kubeconfig`, {
+            node: this.firstServer, create: scriptCommand(script("kubeconfig.sh"), [this.firstServer.name]),
+            secretOutputs: ["stdout"], logging: "stderr",
+        }, { parent, dependsOn: [this.apiReady] });
+        const server = pulumi.interpolate`${machines.endpoint.kubeconfigHost}`.apply(h => joinUrl(h, machines.endpoint.port));
+        this.kubeconfig = pulumi.secret(pulumi.all([kubeconfigRead.stdout, server]).apply(([raw, s]) =>
+            rewriteKubeconfig(raw, s, config.clusterName)));
+        this.provider = new k8s.Provider(`${config.clusterName}-k8s`, {
+            kubeconfig: this.kubeconfig,
+            enableServerSideApply: true,
+        }, { parent, dependsOn: [kubeconfigRead] });
+
+        this.registerOutputs({ kubeconfig: this.kubeconfig, apiReady: this.apiReady.id });
+    }
+}

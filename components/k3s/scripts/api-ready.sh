@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Waits until the API server answers /readyz through k3s' kubectl on this server. Deliberately does NOT wait for
+# nodes to be Ready: without a CNI they stay NotReady until Cilium runs.
+# Usage: api-ready.sh <node-name> [timeout-seconds]
+set -euo pipefail
+
+NODE=${1:?usage: api-ready.sh <node-name> [timeout-seconds]}
+TIMEOUT=${2:-300}
+INTERVAL=${INTERVAL:-3}
+
+info() { echo "${NODE}: api: $*"; }
+fatal() { echo "${NODE}: api: ERROR: $*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+deadline=$((SECONDS + TIMEOUT))
+until as_root k3s kubectl get --raw /readyz >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$deadline" ] || fatal "/readyz did not answer ok within ${TIMEOUT}s (see: journalctl -u k3s)"
+    sleep "$INTERVAL"
+done
+info "/readyz ok"

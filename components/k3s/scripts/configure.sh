@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Writes /etc/rancher/k3s/config.yaml from stdin (it carries the join token, so it never appears in a command
+# line) with mode 0600. Idempotent: identical content changes nothing; changed content is written atomically
+# and, if k3s already runs, k3s is restarted to pick it up.
+# Usage: configure.sh <node-name> <role: server|agent>     (config on stdin)
+set -euo pipefail
+
+K3S_CONFIG_DIR=${K3S_CONFIG_DIR:-/etc/rancher/k3s}
+
+if [ "$#" -ne 2 ]; then
+    echo "usage: configure.sh <node-name> <server|agent>" >&2
+    exit 2
+fi
+NODE=$1 ROLE=$2
+
+info() { echo "${NODE}: config: $*"; }
+fatal() { echo "${NODE}: config: ERROR: $*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+service_name() {
+    if [ "$ROLE" = "server" ]; then echo k3s; else echo k3s-agent; fi
+}
+
+main() {
+    case "$ROLE" in server | agent) ;; *) fatal "role must be server or agent, got '$ROLE'" ;; esac
+    local target="${K3S_CONFIG_DIR}/config.yaml" staged
+    staged=$(mktemp)
+    trap 'rm -f "$staged"' EXIT
+    cat >"$staged"
+    [ -s "$staged" ] || fatal "no configuration on stdin"
+    if as_root test -f "$target" && as_root cmp -s "$staged" "$target"; then
+        info "unchanged"
+        return 0
+    fi
+    as_root mkdir -p "$K3S_CONFIG_DIR"
+    as_root install -m 0600 "$staged" "${target}.new"
+    as_root mv -f "${target}.new" "$target"
+    info "written"
+    local service
+    service=$(service_name)
+    if systemctl is-active --quiet "$service" 2>/dev/null; then
+        info "restarting $service to apply the new configuration"
+        as_root systemctl restart "$service" || fatal "systemctl restart $service failed (see: journalctl -u $service)"
+    fi
+}
+
+main

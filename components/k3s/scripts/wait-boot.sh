@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# First command on every node: returns once the machine has finished booting. The SSH connection itself is
+# retried by the command provider (dialErrorLimit -1, bounded by customTimeouts); here we wait for cloud-init.
+# Usage: wait-boot.sh <node-name> [timeout-seconds]
+set -euo pipefail
+
+NODE=${1:?usage: wait-boot.sh <node-name> [timeout-seconds]}
+TIMEOUT=${2:-600}
+
+info() { echo "${NODE}: boot: $*"; }
+fatal() { echo "${NODE}: boot: ERROR: $*" >&2; exit 1; }
+
+wait_for_cloud_init() {
+    if ! command -v cloud-init >/dev/null 2>&1; then
+        info "no cloud-init on this machine; nothing to wait for"
+        return 0
+    fi
+    local rc=0
+    timeout "$TIMEOUT" cloud-init status --wait >/dev/null || rc=$?
+    case "$rc" in
+        0) info "cloud-init done" ;;
+        2) info "cloud-init finished with recoverable errors; continuing" ;;
+        124) fatal "cloud-init still running after ${TIMEOUT}s (see: cloud-init status --long)" ;;
+        *) fatal "cloud-init failed with exit code $rc (see: cloud-init status --long)" ;;
+    esac
+}
+
+wait_for_cloud_init
+info "ready"

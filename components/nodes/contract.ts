@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+
+export type NodeRole = "server" | "agent";
+
+/** How `@pulumi/command` reaches a node over SSH. */
+export interface SshConnection {
+    host: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+    user: pulumi.Input<string>;
+    /** Always a secret Output. */
+    privateKey: pulumi.Output<string>;
+}
+
+/** One machine as the k3s stage sees it, whichever provider made it. */
+export interface ClusterNode {
+    /** Kubernetes node name and hostname, e.g. `k3s-cilium-server-1`. */
+    name: string;
+    role: NodeRole;
+    /** Address the operator's machine reaches SSH on. */
+    sshAddress: pulumi.Output<string>;
+    /** Private address k3s and Cilium use (`node-ip`); planned, so it is known at preview time. */
+    privateAddress: string;
+    connection: SshConnection;
+    /** The resource whose deletion takes this machine away: remote commands carry `deletedWith` it. */
+    machine: pulumi.Resource;
+}
+
+/** Where the Kubernetes API is reached. */
+export interface ControlPlaneEndpoint {
+    /** Host in the kubeconfig, reachable from the operator's machine. */
+    kubeconfigHost: pulumi.Output<string>;
+    /** Host Cilium uses as `k8sServiceHost` (the seed's control-plane VIP); planned. */
+    serviceHost: string;
+    port: number;
+    /** Every name/IP that must be in the API server certificate (k3s `tls-san`). */
+    tlsSans: pulumi.Output<string[]>;
+}
+
+/** What every node provider produces. */
+export interface ClusterNodes {
+    /** Servers first (the first one bootstraps etcd), then agents. */
+    nodes: ClusterNode[];
+    endpoint: ControlPlaneEndpoint;
+}

@@ -1,0 +1,7 @@
+export * from "./contract";
+export * from "./plan";
+export * from "./firewall";
+export * from "./ssh-config";
+export * from "./hetzner";
+export * from "./colima";
+export * from "./host-tools";

@@ -1,0 +1,44 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/** Quotes one word for a POSIX shell: 'it'\''s'. */
+export function shellQuote(word: string): string {
+    if (/^[A-Za-z0-9_./:=+@%,-]+$/.test(word)) return word;
+    return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A script shipped with the program: `components/<stage>/scripts/<name>`. */
+export interface Script {
+    name: string;
+    path: string;
+    text: string;
+    sha256: string;
+}
+
+const cache = new Map<string, Script>();
+
+export function loadScript(stageDir: string, name: string): Script {
+    const file = path.join(stageDir, "scripts", name);
+    let script = cache.get(file);
+    if (!script) {
+        const text = fs.readFileSync(file, "utf8");
+        script = { name, path: file, text, sha256: crypto.createHash("sha256").update(text).digest("hex") };
+        cache.set(file, script);
+    }
+    return script;
+}
+
+/**
+ * The command line that runs a script file on the other end of SSH (or locally) without copying it first:
+ * `bash -c '<script text>' <name> <args...>`. The script text stays visible in `pulumi preview` diffs; secrets
+ * never go into arguments — they travel on stdin, which the command resources mark secret.
+ */
+export function scriptCommand(script: Script, args: readonly (string | number)[] = []): string {
+    return ["bash", "-c", shellQuote(script.text), script.name, ...args.map(a => shellQuote(String(a)))].join(" ");
+}
+
+/** Stable hash of JSON-able data, for `triggers` that must change exactly when the data does. */
+export function contentHash(data: unknown): string {
+    return crypto.createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16);
+}
