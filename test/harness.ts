@@ -208,8 +208,29 @@ function unwrap(v: any): any {
     return v;
 }
 
-/** Runs index.ts for a stack; rejects with the program's own error (e.g. ConfigError) if it throws. */
-export async function runProgram(opts: RunOptions): Promise<Graph> {
+const memo = new Map<string, Promise<Graph>>();
+
+/**
+ * Runs index.ts for a stack; rejects with the program's own error (e.g. ConfigError) if it throws. Graphs are
+ * read-only, so identical runs are shared between tests (runs are serialised: the Pulumi runtime is global).
+ */
+export function runProgram(opts: RunOptions): Promise<Graph> {
+    const key = JSON.stringify(opts);
+    let p = memo.get(key);
+    if (!p) {
+        const previous = [...memo.values()].pop() ?? Promise.resolve(undefined as unknown as Graph);
+        p = previous.catch(() => undefined).then(() => runProgramUncached(opts));
+        memo.set(key, p);
+    }
+    return p;
+}
+
+/** The resources registered by the last run (also when the program threw). */
+export function lastRecording(): readonly RecordedResource[] {
+    return recording;
+}
+
+async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     patchMonitor();
     const config = stackConfig(opts.stack, opts.overrides);
     const secretKeys: string[] = [];

@@ -1,0 +1,239 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { Address4 } from "ip-address";
+import { colimaSshConfigFixture, COLIMA_KEY_FIXTURE, lastRecording, resolve, ROOT, runProgram, stackConfig } from "./harness";
+import { ClusterConfig, validateConfig } from "../components/config";
+import { colimaVmType, firewallRules, hostToolProblems, parseSshConfig, planNodes } from "../components/nodes";
+
+function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {
+    const r = validateConfig(stackConfig(stack, overrides), { stack, hcloudTokenSet: true });
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    return r.config;
+}
+
+describe("nodes: Hetzner (prod)", () => {
+    it("creates exactly the cloud resources for 3 servers + 2 agents", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const count = (t: string) => g.ofType(`hcloud:index/${t}`).length;
+        assert.deepStrictEqual({
+            network: count("network:Network"), subnet: count("networkSubnet:NetworkSubnet"), sshKey: count("sshKey:SshKey"),
+            placement: count("placementGroup:PlacementGroup"), firewall: count("firewall:Firewall"), server: count("server:Server"),
+            lb: count("loadBalancer:LoadBalancer"), lbNetwork: count("loadBalancerNetwork:LoadBalancerNetwork"),
+            lbService: count("loadBalancerService:LoadBalancerService"), lbTarget: count("loadBalancerTarget:LoadBalancerTarget"),
+        }, { network: 1, subnet: 1, sshKey: 1, placement: 2, firewall: 1, server: 5, lb: 1, lbNetwork: 1, lbService: 1, lbTarget: 3 });
+        const servers = g.ofType("hcloud:index/server:Server");
+        assert.deepStrictEqual(servers.map(s => s.inputs.serverType), ["cx33", "cx33", "cx33", "cx23", "cx23"]);
+        for (const s of servers) {
+            assert.strictEqual(s.inputs.image, "ubuntu-24.04");
+            assert.strictEqual(s.inputs.location, "fsn1");
+            assert.deepStrictEqual(Object.keys(s.inputs.labels).sort(), ["cluster", "managed-by", "role", "stack"]);
+            assert.deepStrictEqual(s.ignoreChanges, ["userData"], "a cloud-init change must not replace production servers");
+            assert.match(s.inputs.userData, /^#cloud-config\nssh_pwauth: false\n/);
+        }
+        assert.strictEqual(g.get("k3s-cilium-subnet").inputs.networkZone, "eu-central");
+        assert.strictEqual(g.get("k3s-cilium-subnet").inputs.ipRange, "10.0.1.0/24");
+    });
+
+    it("gives every server a unique private IP inside the subnet, from the documented scheme", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const ips = g.ofType("hcloud:index/server:Server").map(s => s.inputs.networks[0].ip as string);
+        assert.deepStrictEqual(ips, ["10.0.1.10", "10.0.1.11", "10.0.1.12", "10.0.1.100", "10.0.1.101"]);
+        assert.strictEqual(new Set(ips).size, ips.length);
+        const subnet = new Address4("10.0.1.0/24");
+        for (const ip of ips) assert.ok(new Address4(ip).isInSubnet(subnet), `${ip} outside the subnet`);
+        assert.strictEqual(g.get("k3s-cilium-api", "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork").inputs.ip, "10.0.1.2");
+    });
+
+    it("keeps IPs unique and in-subnet at 97 agents, with spread groups of at most 10", () => {
+        const c = config("prod", { workerCount: 97, nodeSubnetCidr: "10.0.1.0/24" });
+        const nodes = planNodes(c);
+        assert.strictEqual(nodes.length, 100);
+        assert.strictEqual(new Set(nodes.map(n => n.privateAddress)).size, 100);
+        const subnet = new Address4("10.0.1.0/24");
+        assert.ok(nodes.every(n => new Address4(n.privateAddress).isInSubnet(subnet)));
+        const groups = new Map<string, number>();
+        for (const n of nodes) groups.set(n.placementGroup, (groups.get(n.placementGroup) ?? 0) + 1);
+        assert.ok([...groups.values()].every(size => size <= 10));
+        assert.strictEqual(groups.size, 1 + 10);
+    });
+
+    it("targets the 3 servers (by private IP) from the API load balancer, with TCP health checks", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const targets = g.ofType("hcloud:index/loadBalancerTarget:LoadBalancerTarget");
+        const serverIds = g.ofType("hcloud:index/server:Server").filter(s => s.name.includes("-server-")).map(s => s.urn);
+        assert.strictEqual(targets.length, 3);
+        for (const t of targets) {
+            assert.strictEqual(t.inputs.usePrivateIp, true);
+            assert.strictEqual(t.inputs.type, "server");
+            assert.ok(serverIds.some(u => t.propertyDependencies.serverId?.includes(u)), `${t.name} does not target a server`);
+        }
+        const service = g.get("k3s-cilium-api", "hcloud:index/loadBalancerService:LoadBalancerService");
+        assert.deepStrictEqual([service.inputs.listenPort, service.inputs.destinationPort, service.inputs.healthCheck.protocol], [6443, 6443, "tcp"]);
+        const endpoint = await resolve(g.outputs.apiEndpoint as any);
+        assert.strictEqual(endpoint.value, "https://203.0.113.200:6443", "kubeconfig uses the LB's public IP");
+        assert.strictEqual(g.outputs.k8sServiceHost, "10.0.1.2", "k8sServiceHost is the LB's private IP (the control-plane VIP)");
+    });
+
+    it("puts every server and LB address into tls-san", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const cfg = g.get("k3s-cilium-server-1-config").inputs.stdin as string;
+        for (const addr of ["10.0.1.2", "203.0.113.200", "2001:db8:ff::1", "10.0.1.10", "10.0.1.11", "10.0.1.12", "203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
+            assert.ok(cfg.includes(`- ${addr}`), `tls-san lacks ${addr}`);
+        }
+    });
+
+    it("with one server: no load balancer, and the endpoint is that server", async () => {
+        const g = await runProgram({ stack: "prod", overrides: { controlPlaneCount: 1, workerCount: 1, operatorReplicas: 1 } });
+        assert.strictEqual(g.ofType("hcloud:index/loadBalancer:LoadBalancer").length, 0);
+        assert.strictEqual(g.ofType("hcloud:index/loadBalancerTarget:LoadBalancerTarget").length, 0);
+        assert.strictEqual(g.outputs.k8sServiceHost, "10.0.1.10");
+        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://203.0.113.1:6443");
+    });
+
+    it("keeps the hcloud token and the SSH private keys secret", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const key = await resolve(g.outputs.sshPrivateKey as any);
+        assert.ok(key.secret, "generated SSH private key must be secret");
+        for (const cmd of g.ofType("command:remote:Command")) {
+            assert.ok(cmd.secretInputs.includes("connection"), `${cmd.name}: connection (private key) is not secret`);
+        }
+        assert.ok(g.get("k3s-cilium-ssh", "tls:index/privateKey:PrivateKey").additionalSecretOutputs.includes("privateKeyOpenssh"));
+        const configured = await runProgram({
+            stack: "prod", overrides: { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA me" },
+            extra: { "k3s-cilium:sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nconfigured\n-----END OPENSSH PRIVATE KEY-----\n" },
+        });
+        assert.strictEqual(configured.ofType("tls:index/privateKey:PrivateKey").length, 0);
+        const k = await resolve(configured.outputs.sshPrivateKey as any);
+        assert.ok(k.secret && k.value.includes("configured"));
+        const pulumi = await import("@pulumi/pulumi");
+        assert.ok(pulumi.runtime.isConfigSecret("hcloud:token"), "the harness hands hcloud:token over as a secret, as the CLI does");
+    });
+
+    it("fails with one clear error when hcloud:token is missing, before anything is created", async () => {
+        await assert.rejects(runProgram({ stack: "prod", extra: { "hcloud:token": null } }),
+            (e: Error) => /hcloud:token = \(not set\)/.test(e.message) && /nothing was created/.test(e.message));
+        assert.strictEqual(lastRecording().length, 0, "no resource may be registered before validation passes");
+    });
+});
+
+describe("nodes: firewallRules", () => {
+    const matrix: { tunnel: "geneve" | "vxlan"; hubble: boolean; wireguard: boolean }[] = [];
+    for (const tunnel of ["geneve", "vxlan"] as const) for (const hubble of [true, false]) for (const wireguard of [true, false]) matrix.push({ tunnel, hubble, wireguard });
+
+    for (const m of matrix) {
+        it(`tunnel ${m.tunnel}, hubble ${m.hubble ? "on" : "off"}, wireguard ${m.wireguard ? "on" : "off"}`, () => {
+            const c = config("prod", {
+                tunnelProtocol: m.tunnel, hubbleEnabled: m.hubble, hubbleRelay: m.hubble, hubbleUi: m.hubble, wireguard: m.wireguard,
+            });
+            const rules = firewallRules(c);
+            assert.deepStrictEqual(rules.public.map(r => [r.protocol, r.port ?? "", r.sourceIps]), [
+                ["tcp", "22", ["203.0.113.0/24"]],
+                ["tcp", "6443", ["203.0.113.0/24"]],
+                ["icmp", "", ["203.0.113.0/24"]],
+            ]);
+            const internal = rules.nodeToNode.map(r => `${r.port ?? "-"}/${r.protocol} ${r.from}->${r.to}`);
+            const expected = [
+                m.tunnel === "geneve" ? "6081/udp nodes->nodes" : "8472/udp nodes->nodes",
+                "4240/tcp nodes->nodes",
+                "-/icmp nodes->nodes",
+                ...(m.hubble ? ["4244/tcp nodes->nodes"] : []),
+                ...(m.wireguard ? ["51871/udp nodes->nodes"] : []),
+                "6443/tcp nodes->servers",
+                "2379-2380/tcp servers->servers",
+                "10250/tcp nodes->nodes",
+            ];
+            assert.deepStrictEqual(internal, expected);
+            assert.ok(!internal.some(r => r.startsWith(m.tunnel === "geneve" ? "8472" : "6081")), "never both tunnel ports");
+            assert.ok(!internal.some(r => r.startsWith("51871/tcp")), "WireGuard is UDP");
+            const nodeIps = ["10.0.1.10/32", "10.0.1.11/32", "10.0.1.12/32", "10.0.1.100/32", "10.0.1.101/32"];
+            for (const r of rules.nodeToNode) {
+                assert.deepStrictEqual(r.sourceIps, r.from === "nodes" ? nodeIps : nodeIps.slice(0, 3), `${r.description} must come from the cluster's own nodes only`);
+            }
+        });
+    }
+
+    it("opens nothing to the world beyond what the allow-lists say", () => {
+        const c = config("prod", { sshAllowList: ["198.51.100.7/32"], apiAllowList: ["192.0.2.0/24", "2001:db8::/48"] });
+        const rules = firewallRules(c);
+        const sources = new Set(rules.public.flatMap(r => r.sourceIps));
+        assert.deepStrictEqual([...sources].sort(), ["192.0.2.0/24", "198.51.100.7/32", "2001:db8::/48"]);
+        for (const r of [...rules.public, ...rules.nodeToNode]) {
+            assert.ok(!r.sourceIps.includes("0.0.0.0/0") && !r.sourceIps.includes("::/0"), r.description);
+        }
+        const world = firewallRules(config("prod", { sshAllowList: ["0.0.0.0/0"], allowWorldOpenAccess: true }));
+        assert.deepStrictEqual(world.public[0].sourceIps, ["0.0.0.0/0"], "the explicit opt-in is honoured");
+    });
+
+    it("is what the hcloud.Firewall receives", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const fw = g.get("k3s-cilium-firewall").inputs.rules as { protocol: string; port?: string; direction: string }[];
+        assert.deepStrictEqual(fw.map(r => `${r.direction} ${r.protocol} ${r.port ?? ""}`.trim()), ["in tcp 22", "in tcp 6443", "in icmp"]);
+    });
+});
+
+describe("nodes: Colima (local)", () => {
+    it("starts with the configured size and no built-in Kubernetes, and deletes on destroy", async () => {
+        const g = await runProgram({ stack: "local" });
+        const vm = g.get("k3s-cilium-colima", "command:local:Command");
+        const create = vm.inputs.create as string;
+        assert.match(create, /colima start --profile "\$profile" --cpu "\$cpus" --memory "\$memory" --disk "\$disk"/);
+        assert.ok(!/--kubernetes/.test(create), "k3s is installed over SSH, not by Colima");
+        assert.ok(create.endsWith(` colima-up.sh k3s-cilium 4 8 60 ${colimaVmType("auto", process.platform)}`), create.slice(-80));
+        assert.match(vm.inputs.delete, /colima delete --profile "\$profile" --force/);
+        assert.ok((vm.inputs.delete as string).endsWith(" colima-delete.sh k3s-cilium"));
+        assert.strictEqual(g.outputs.k8sServiceHost, "127.0.0.1");
+        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://127.0.0.1:6443");
+    });
+
+    it("connects over SSH with the endpoint from ssh-config and the key as a secret", async () => {
+        const g = await runProgram({ stack: "local" });
+        const boot = g.get("k3s-cilium-server-1-boot");
+        assert.deepStrictEqual([boot.inputs.connection.host, boot.inputs.connection.port, boot.inputs.connection.user], ["127.0.0.1", 60022, "dev"]);
+        assert.strictEqual(boot.inputs.connection.privateKey, fs.readFileSync(COLIMA_KEY_FIXTURE, "utf8"));
+        assert.ok(boot.secretInputs.includes("connection"));
+    });
+
+    it("picks the VM type for the host OS", () => {
+        assert.strictEqual(colimaVmType("auto", "darwin"), "vz");
+        assert.strictEqual(colimaVmType("auto", "linux"), "qemu");
+        assert.strictEqual(colimaVmType("qemu", "darwin"), "qemu");
+    });
+
+    it("stops with the install hint when colima is not installed", () => {
+        const c = config("local");
+        const problems = hostToolProblems(c, "/usr/bin:/bin", () => false);
+        assert.strictEqual(problems.length, 1);
+        assert.match(problems[0], /colima is not installed.*brew install colima/);
+        assert.deepStrictEqual(hostToolProblems(c, "/usr/bin:/opt/homebrew/bin", f => f === "/opt/homebrew/bin/colima"), []);
+        assert.deepStrictEqual(hostToolProblems(config("prod"), "", () => false), [], "prod does not need colima");
+    });
+});
+
+describe("nodes: colima ssh-config parser", () => {
+    const sample = (name: string) => fs.readFileSync(path.join(ROOT, "test", "fixtures", name), "utf8");
+
+    it("parses the macOS format (quoted IdentityFile, several keys, Lima's first)", () => {
+        assert.deepStrictEqual(parseSshConfig(sample("colima-ssh-config-macos.txt"), "k3s-cilium"),
+            { host: "127.0.0.1", port: 60022, user: "dev", identityFile: "/Users/dev/.colima/_lima/_config/user" });
+    });
+    it("parses the Linux format", () => {
+        assert.deepStrictEqual(parseSshConfig(sample("colima-ssh-config-linux.txt"), "k3s-cilium"),
+            { host: "127.0.0.1", port: 41235, user: "dev", identityFile: "/home/dev/.colima/_lima/_config/user" });
+    });
+    it("accepts keywords in any case and key=value form", () => {
+        assert.deepStrictEqual(parseSshConfig("HOSTNAME=10.0.0.5\nport = 2222\nuser root\nidentityfile ~/.ssh/id\n", "p"),
+            { host: "10.0.0.5", port: 2222, user: "root", identityFile: "~/.ssh/id" });
+    });
+    it("names the profile and the missing Port line", () => {
+        const broken = colimaSshConfigFixture().replace(/^\s*Port .*$/m, "");
+        assert.throws(() => parseSshConfig(broken, "k3s-cilium"), /colima ssh-config --profile k3s-cilium has no Port line/);
+    });
+    it("explains empty output", () => {
+        assert.throws(() => parseSshConfig("", "dev-vm"), /colima ssh-config --profile dev-vm printed nothing.*colima status --profile dev-vm/);
+        assert.throws(() => parseSshConfig("  \n", "dev-vm"), /printed nothing/);
+    });
+    it("rejects a Port that is not a port", () => {
+        assert.throws(() => parseSshConfig("Hostname h\nPort abc\nUser u\nIdentityFile f\n", "p"), /Port "abc" is not a TCP port/);
+    });
+});
