@@ -12,6 +12,7 @@ if [ "$#" -ne 2 ]; then
     exit 2
 fi
 NODE=$1 ROLE=$2
+STAGED=""
 
 info() { echo "${NODE}: config: $*"; }
 fatal() { echo "${NODE}: config: ERROR: $*" >&2; exit 1; }
@@ -26,17 +27,17 @@ service_name() {
 
 main() {
     case "$ROLE" in server | agent) ;; *) fatal "role must be server or agent, got '$ROLE'" ;; esac
-    local target="${K3S_CONFIG_DIR}/config.yaml" staged
-    staged=$(mktemp)
-    trap 'rm -f "$staged"' EXIT
-    cat >"$staged"
-    [ -s "$staged" ] || fatal "no configuration on stdin"
-    if as_root test -f "$target" && as_root cmp -s "$staged" "$target"; then
+    local target="${K3S_CONFIG_DIR}/config.yaml"
+    STAGED=$(mktemp)
+    trap 'rm -f "$STAGED"' EXIT
+    cat >"$STAGED"
+    [ -s "$STAGED" ] || fatal "no configuration on stdin"
+    if as_root test -f "$target" && as_root cmp -s "$STAGED" "$target"; then
         info "unchanged"
         return 0
     fi
     as_root mkdir -p "$K3S_CONFIG_DIR"
-    as_root install -m 0600 "$staged" "${target}.new"
+    as_root install -m 0600 "$STAGED" "${target}.new"
     as_root mv -f "${target}.new" "$target"
     info "written"
     local service

@@ -11,6 +11,7 @@ if [ "$#" -ne 3 ]; then
     exit 2
 fi
 NODE=$1 ROLE=$2 VERSION=$3
+INSTALLER=""
 
 info() { echo "${NODE}: k3s: $*"; }
 fatal() { echo "${NODE}: k3s: ERROR: $*" >&2; exit 1; }
@@ -44,12 +45,11 @@ main() {
         return 0
     fi
     if [ -n "$current" ]; then info "upgrading $current -> $VERSION"; else info "installing $VERSION as $ROLE"; fi
-    local installer
-    installer=$(mktemp)
-    trap 'rm -f "$installer"' EXIT
-    download_installer "$installer"
+    INSTALLER=$(mktemp)
+    trap 'rm -f "$INSTALLER"' EXIT
+    download_installer "$INSTALLER"
     # The installer reads /etc/rancher/k3s/config.yaml (written by configure.sh) and starts the service.
-    as_root env INSTALL_K3S_VERSION="$VERSION" INSTALL_K3S_EXEC="$ROLE" sh "$installer" ||
+    as_root env INSTALL_K3S_VERSION="$VERSION" INSTALL_K3S_EXEC="$ROLE" sh "$INSTALLER" ||
         fatal "the k3s installer failed (see: journalctl -u $service)"
     systemctl is-active --quiet "$service" || fatal "$service is not running after install (see: journalctl -u $service)"
     info "$VERSION running"

@@ -1,0 +1,343 @@
+import * as assert from "assert";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as zlib from "zlib";
+import { ROOT } from "./harness";
+import { sandbox, Sandbox, scriptPath } from "./shell";
+
+const ALL_SCRIPTS = ["nodes", "k3s", "cilium", "policies"].flatMap(stage =>
+    fs.readdirSync(path.join(ROOT, "components", stage, "scripts")).filter(f => f.endsWith(".sh")).map(f => scriptPath(stage, f)));
+
+const BASE_OPTIONS = ["BPF", "BPF_SYSCALL", "BPF_JIT", "NET_CLS_BPF", "NET_CLS_ACT", "NET_SCH_INGRESS", "CRYPTO_SHA1",
+    "CRYPTO_USER_API_HASH", "CGROUPS", "CGROUP_BPF", "PERF_EVENTS", "SCHEDSTATS"];
+
+function kernelConfig(options: string[]): string {
+    return ["# fixture kernel config", ...options.map((o, i) => `CONFIG_${o}=${i % 3 === 0 ? "m" : "y"}`), "# CONFIG_NOT_SET is not set", ""].join("\n");
+}
+
+describe("scripts: every script", () => {
+    it("is shellcheck-clean (shellcheck must be installed: .ci/run does it)", () => {
+        const out = execFileSync("shellcheck", ["--severity=style", ...ALL_SCRIPTS], { encoding: "utf8" });
+        assert.strictEqual(out, "");
+    });
+    for (const file of ALL_SCRIPTS) {
+        it(`${path.basename(file)} starts with a bash shebang and set -euo pipefail`, () => {
+            const lines = fs.readFileSync(file, "utf8").split("\n");
+            assert.strictEqual(lines[0], "#!/usr/bin/env bash");
+            assert.ok(lines.includes("set -euo pipefail"), "missing set -euo pipefail");
+        });
+    }
+});
+
+describe("scripts: preflight.sh", () => {
+    const preflight = scriptPath("k3s", "preflight.sh");
+    function node(kernel: string, options: string[], opts: { ip?: string; viaProc?: boolean } = {}): Sandbox {
+        const sb = sandbox();
+        sb.stub("uname", `[ "$1" = "-r" ] && echo "${kernel}"`);
+        sb.stub("ip", `echo "2: enp7s0    inet ${opts.ip ?? "10.0.1.10"}/32 brd 10.0.1.10 scope global dynamic enp7s0"`);
+        fs.mkdirSync(path.join(sb.dir, "boot"));
+        if (opts.viaProc) fs.writeFileSync(path.join(sb.dir, "config.gz"), zlib.gzipSync(kernelConfig(options)));
+        else fs.writeFileSync(path.join(sb.dir, "boot", `config-${kernel}`), kernelConfig(options));
+        return sb;
+    }
+    const env = (sb: Sandbox) => ({ BOOT_DIR: path.join(sb.dir, "boot"), PROC_CONFIG: path.join(sb.dir, "config.gz") });
+
+    it("passes a good 6.8 kernel with GENEVE", () => {
+        const sb = node("6.8.0-49-generic", [...BASE_OPTIONS, "GENEVE"]);
+        const r = sb.run(preflight, ["srv-1", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) });
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, /srv-1: preflight: kernel 6\.8\.0-49-generic >= 5\.10/);
+        assert.match(r.stdout, /srv-1: preflight: ok/);
+    });
+
+    it("fails a 5.4 kernel and names the version", () => {
+        const sb = node("5.4.0-216-generic", [...BASE_OPTIONS, "GENEVE"]);
+        const r = sb.run(preflight, ["srv-1", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) });
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.stderr, /^srv-1: preflight: kernel 5\.4\.0-216-generic is older than 5\.10/m);
+        assert.match(r.stderr, /FAILED with 1 missing requirement/);
+    });
+
+    it("names a missing BPF_JIT, one line per missing option", () => {
+        const sb = node("6.8.0-49-generic", [...BASE_OPTIONS.filter(o => o !== "BPF_JIT" && o !== "SCHEDSTATS"), "GENEVE"]);
+        const r = sb.run(preflight, ["agent-3", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) });
+        assert.notStrictEqual(r.code, 0);
+        const lines = r.stderr.trim().split("\n");
+        assert.deepStrictEqual(lines, [
+            "agent-3: preflight: kernel option CONFIG_BPF_JIT is not enabled (needs =y or =m)",
+            "agent-3: preflight: kernel option CONFIG_SCHEDSTATS is not enabled (needs =y or =m)",
+            "agent-3: preflight: FAILED with 2 missing requirement(s); k3s was not touched",
+        ]);
+    });
+
+    it("checks VXLAN, not GENEVE, on a VXLAN stack", () => {
+        const sb = node("6.8.0", [...BASE_OPTIONS, "VXLAN"]);
+        assert.strictEqual(sb.run(preflight, ["n", "5.10", "vxlan", "false", "10.0.1.10"], { env: env(sb) }).code, 0);
+        const geneve = sb.run(preflight, ["n", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) });
+        assert.notStrictEqual(geneve.code, 0);
+        assert.match(geneve.stderr, /CONFIG_GENEVE is not enabled/);
+        assert.ok(!/VXLAN/.test(geneve.stderr));
+    });
+
+    it("requires WIREGUARD only when encryption is on", () => {
+        const sb = node("6.8.0", [...BASE_OPTIONS, "GENEVE"]);
+        assert.strictEqual(sb.run(preflight, ["n", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) }).code, 0);
+        const wg = sb.run(preflight, ["n", "5.10", "geneve", "true", "10.0.1.10"], { env: env(sb) });
+        assert.notStrictEqual(wg.code, 0);
+        assert.match(wg.stderr, /CONFIG_WIREGUARD is not enabled/);
+    });
+
+    it("reads /proc/config.gz when /boot has no config", () => {
+        const sb = node("6.8.0", [...BASE_OPTIONS, "GENEVE"], { viaProc: true });
+        const r = sb.run(preflight, ["n", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) });
+        assert.strictEqual(r.code, 0, r.stderr);
+    });
+
+    it("fails when no kernel config can be found", () => {
+        const sb = node("6.8.0", []);
+        fs.rmSync(path.join(sb.dir, "boot", "config-6.8.0"));
+        const r = sb.run(preflight, ["n", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) });
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.stderr, /n: preflight: no kernel config found/);
+    });
+
+    it("fails when node-ip is not on any interface", () => {
+        const sb = node("6.8.0", [...BASE_OPTIONS, "GENEVE"], { ip: "10.0.1.99" });
+        const r = sb.run(preflight, ["n", "5.10", "geneve", "false", "10.0.1.10"], { env: env(sb) });
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.stderr, /n: preflight: node-ip 10\.0\.1\.10 is not on any interface/);
+    });
+});
+
+describe("scripts: configure.sh (k3s config.yaml)", () => {
+    const configure = scriptPath("k3s", "configure.sh");
+    function node(active: boolean): Sandbox {
+        const sb = sandbox();
+        sb.stub("systemctl", `case "$1" in is-active) ${active ? "exit 0" : "exit 3"} ;; restart) log "systemctl restart $2" ;; esac`);
+        return sb;
+    }
+    const env = (sb: Sandbox) => ({ K3S_CONFIG_DIR: path.join(sb.dir, "etc") });
+
+    it("writes mode 0600; a second run with the same content changes nothing and restarts nothing", () => {
+        const sb = node(false);
+        const first = sb.run(configure, ["srv-1", "server"], { stdin: "token: s3cret\n", env: env(sb) });
+        assert.strictEqual(first.code, 0, first.stderr);
+        assert.match(first.stdout, /srv-1: config: written/);
+        const file = path.join(sb.dir, "etc", "config.yaml");
+        assert.strictEqual(fs.readFileSync(file, "utf8"), "token: s3cret\n");
+        assert.strictEqual(fs.statSync(file).mode & 0o777, 0o600);
+        const mtime = fs.statSync(file).mtimeMs;
+        const second = sb.run(configure, ["srv-1", "server"], { stdin: "token: s3cret\n", env: env(sb) });
+        assert.strictEqual(second.code, 0);
+        assert.match(second.stdout, /srv-1: config: unchanged/);
+        assert.strictEqual(fs.statSync(file).mtimeMs, mtime);
+        assert.deepStrictEqual(sb.calls(), []);
+    });
+
+    it("restarts the running service when the content changes, once", () => {
+        const sb = node(true);
+        sb.run(configure, ["agent-1", "agent"], { stdin: "a: 1\n", env: env(sb) });
+        const changed = sb.run(configure, ["agent-1", "agent"], { stdin: "a: 2\n", env: env(sb) });
+        assert.strictEqual(changed.code, 0, changed.stderr);
+        assert.match(changed.stdout, /restarting k3s-agent/);
+        sb.run(configure, ["agent-1", "agent"], { stdin: "a: 2\n", env: env(sb) });
+        // The first write and the change each restart the active service; the identical rerun does not.
+        assert.deepStrictEqual(sb.calls(), ["systemctl restart k3s-agent", "systemctl restart k3s-agent"]);
+    });
+
+    it("refuses empty stdin and unknown roles with one line", () => {
+        const sb = node(false);
+        const empty = sb.run(configure, ["n", "server"], { stdin: "", env: env(sb) });
+        assert.notStrictEqual(empty.code, 0);
+        assert.strictEqual(empty.stderr.trim(), "n: config: ERROR: no configuration on stdin");
+        const role = sb.run(configure, ["n", "master"], { stdin: "x", env: env(sb) });
+        assert.strictEqual(role.stderr.trim(), "n: config: ERROR: role must be server or agent, got 'master'");
+    });
+});
+
+describe("scripts: install.sh (pinned k3s)", () => {
+    const install = scriptPath("k3s", "install.sh");
+    function node(): Sandbox {
+        const sb = sandbox();
+        const state = path.join(sb.dir, "k3s-version");
+        sb.stub("k3s", `[ "$1" = "--version" ] && [ -f "${state}" ] && echo "k3s version $(cat "${state}") (abc123)"; exit 0`);
+        sb.stub("systemctl", `[ "$1" = "is-active" ] && [ -f "${state}" ]`);
+        // The "installer" the curl stub downloads records how it was called and installs the requested version.
+        sb.stub("curl", `log "curl $*"; out=""; while [ "$#" -gt 0 ]; do [ "$1" = "-o" ] && out=$2; shift; done
+cat > "$out" <<'INSTALLER'
+echo "installer INSTALL_K3S_VERSION=$INSTALL_K3S_VERSION INSTALL_K3S_EXEC=$INSTALL_K3S_EXEC" >> "$STUB_DIR/calls.log"
+echo "$INSTALL_K3S_VERSION" > "$STUB_DIR/k3s-version"
+INSTALLER`);
+        return sb;
+    }
+
+    it("installs the pinned version; a rerun downloads nothing and restarts nothing", () => {
+        const sb = node();
+        const first = sb.run(install, ["srv-1", "server", "v1.33.5+k3s1"]);
+        assert.strictEqual(first.code, 0, first.stderr);
+        assert.match(first.stdout, /srv-1: k3s: installing v1\.33\.5\+k3s1 as server/);
+        assert.deepStrictEqual(sb.calls().map(c => c.split(" ")[0]), ["curl", "installer"]);
+        assert.ok(sb.calls()[0].includes("https://get.k3s.io"));
+        assert.strictEqual(sb.calls()[1], "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=server");
+        const second = sb.run(install, ["srv-1", "server", "v1.33.5+k3s1"]);
+        assert.strictEqual(second.code, 0);
+        assert.match(second.stdout, /already installed and k3s running; nothing to do/);
+        assert.strictEqual(sb.calls().length, 2, "the rerun must not download or run the installer");
+    });
+
+    it("upgrades in place when the version changes", () => {
+        const sb = node();
+        sb.run(install, ["agent-1", "agent", "v1.32.9+k3s1"]);
+        const up = sb.run(install, ["agent-1", "agent", "v1.33.5+k3s1"]);
+        assert.strictEqual(up.code, 0, up.stderr);
+        assert.match(up.stdout, /upgrading v1\.32\.9\+k3s1 -> v1\.33\.5\+k3s1/);
+        assert.strictEqual(sb.calls()[3], "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=agent");
+    });
+
+    it("fails with one line when the installer cannot be downloaded", () => {
+        const sb = node();
+        sb.stub("curl", "exit 22");
+        const r = sb.run(install, ["n", "server", "v1.33.5+k3s1"]);
+        assert.notStrictEqual(r.code, 0);
+        assert.strictEqual(r.stderr.trim(), "n: k3s: ERROR: cannot download the k3s installer from https://get.k3s.io");
+    });
+});
+
+describe("scripts: waits are bounded", () => {
+    it("wait-boot.sh accepts cloud-init done or degraded, fails on error", () => {
+        const boot = scriptPath("k3s", "wait-boot.sh");
+        for (const [rc, ok] of [[0, true], [2, true], [1, false]] as const) {
+            const sb = sandbox();
+            sb.stub("cloud-init", `exit ${rc}`);
+            const r = sb.run(boot, ["n", 5]);
+            assert.strictEqual(r.code === 0, ok, `cloud-init exit ${rc}: ${r.stderr}`);
+            if (!ok) assert.match(r.stderr, /n: boot: ERROR: cloud-init failed with exit code 1/);
+        }
+        const none = sandbox(); // no cloud-init stub, and none in /usr/bin:/bin
+        const r = none.run(boot, ["n", 5]);
+        assert.strictEqual(r.code, 0);
+        assert.match(r.stdout, /n: boot: no cloud-init on this machine; nothing to wait for/);
+    });
+
+    it("api-ready.sh retries until /readyz answers and gives up after its timeout", () => {
+        const api = scriptPath("k3s", "api-ready.sh");
+        const sb = sandbox();
+        sb.stub("k3s", `n=$(cat "$STUB_DIR/n" 2>/dev/null || echo 0); echo $((n + 1)) > "$STUB_DIR/n"; [ "$n" -ge 2 ]`);
+        const r = sb.run(api, ["srv-1", 30]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(fs.readFileSync(path.join(sb.dir, "n"), "utf8").trim(), "3");
+        const never = sandbox();
+        never.stub("k3s", "exit 1");
+        never.stub("sleep", "exit 0");
+        const t0 = Date.now();
+        const failed = never.run(api, ["srv-1", 1], { env: { INTERVAL: "1" } });
+        assert.notStrictEqual(failed.code, 0);
+        assert.match(failed.stderr, /srv-1: api: ERROR: \/readyz did not answer ok within 1s/);
+        assert.ok(Date.now() - t0 < 10000);
+    });
+
+    it("crd-gate.sh waits for registration, then Established", () => {
+        const gate = scriptPath("cilium", "crd-gate.sh");
+        const sb = sandbox();
+        sb.stub("k3s", `log "k3s $*"; if [ "$2" = "get" ]; then n=$(cat "$STUB_DIR/n" 2>/dev/null || echo 0); echo $((n + 1)) > "$STUB_DIR/n"; [ "$n" -ge 1 ]; fi`);
+        const r = sb.run(gate, ["srv-1", 20, "ciliumclusterwidenetworkpolicies.cilium.io"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, /ciliumclusterwidenetworkpolicies\.cilium\.io Established/);
+        assert.ok(sb.calls().some(c => /kubectl wait --for=condition=Established crd\/ciliumclusterwidenetworkpolicies\.cilium\.io --timeout=\d+s/.test(c)));
+        const never = sandbox();
+        never.stub("k3s", "exit 1");
+        const failed = never.run(gate, ["srv-1", 1, "x.cilium.io"], { env: { INTERVAL: "1" } });
+        assert.notStrictEqual(failed.code, 0);
+        assert.match(failed.stderr, /CRD x\.cilium\.io was not registered within 1s/);
+    });
+});
+
+describe("scripts: cluster operations", () => {
+    it("datapath-guard.sh records, accepts the same mode, refuses a change", () => {
+        const guard = scriptPath("cilium", "datapath-guard.sh");
+        const sb = sandbox();
+        const env = { STATE_DIR: path.join(sb.dir, "state") };
+        assert.match(sb.run(guard, ["srv-1", "tunnel/geneve"], { env }).stdout, /recorded/);
+        assert.match(sb.run(guard, ["srv-1", "tunnel/geneve"], { env }).stdout, /unchanged/);
+        const r = sb.run(guard, ["srv-1", "tunnel/vxlan"], { env });
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.stderr, /refusing to switch the Cilium datapath from tunnel\/geneve to tunnel\/vxlan.*every node must restart/);
+    });
+
+    it("apply-audit-mode.sh restarts agents only when needed", () => {
+        const apply = scriptPath("policies", "apply-audit-mode.sh");
+        const sb = sandbox();
+        sb.stub("k3s", 'log "k3s $*"');
+        assert.match(sb.run(apply, ["srv-1", "true", "create"]).stdout, /nothing to restart/);
+        assert.deepStrictEqual(sb.calls(), []);
+        const r = sb.run(apply, ["srv-1", "false", "create"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, /policies enforced/);
+        assert.deepStrictEqual(sb.calls(), [
+            "k3s kubectl -n kube-system rollout restart daemonset/cilium",
+            "k3s kubectl -n kube-system rollout status daemonset/cilium --timeout=600s",
+        ]);
+    });
+
+    it("reachability.sh checks /readyz through the endpoint on servers only", () => {
+        const reach = scriptPath("policies", "reachability.sh");
+        const sb = sandbox();
+        sb.stub("k3s", 'log "k3s $*"');
+        assert.match(sb.run(reach, ["agent-1", "agent", "10.0.1.2", 6443]).stdout, /ssh ok/);
+        assert.deepStrictEqual(sb.calls(), []);
+        const r = sb.run(reach, ["srv-1", "server", "10.0.1.2", 6443]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.deepStrictEqual(sb.calls(), ["k3s kubectl --server https://10.0.1.2:6443 get --raw /readyz"]);
+    });
+
+    it("drain.sh drains and deletes, and is a no-op for a node already gone", () => {
+        const drain = scriptPath("k3s", "drain.sh");
+        const sb = sandbox();
+        sb.stub("k3s", 'log "k3s $*"');
+        assert.strictEqual(sb.run(drain, ["agent-2", 60]).code, 0);
+        assert.deepStrictEqual(sb.calls(), [
+            "k3s kubectl get node agent-2",
+            "k3s kubectl drain agent-2 --ignore-daemonsets --delete-emptydir-data --timeout=60s",
+            "k3s kubectl delete node agent-2 --wait=true --timeout=60s",
+        ]);
+        const gone = sandbox();
+        gone.stub("k3s", '[ "$2" = "get" ] && exit 1; log "k3s $*"');
+        assert.match(gone.run(drain, ["agent-2"]).stdout, /not in the cluster; nothing to drain/);
+        assert.deepStrictEqual(gone.calls(), []);
+    });
+
+    it("colima-up.sh starts a stopped profile, reuses a running one, and explains a missing colima", () => {
+        const up = scriptPath("nodes", "colima-up.sh");
+        const stopped = sandbox();
+        stopped.stub("colima", 'log "colima $*"; [ "$1" = "status" ] && exit 1; [ "$1" = "ssh-config" ] && echo "Hostname 127.0.0.1"; exit 0');
+        const r = stopped.run(up, ["k3s-cilium", 4, 8, 60, "qemu"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout, "Hostname 127.0.0.1\n", "stdout carries only the ssh-config");
+        assert.deepStrictEqual(stopped.calls(), [
+            "colima status --profile k3s-cilium",
+            "colima start --profile k3s-cilium --cpu 4 --memory 8 --disk 60 --vm-type qemu --runtime containerd",
+            "colima ssh-config --profile k3s-cilium",
+        ]);
+        const running = sandbox();
+        running.stub("colima", 'log "colima $*"; exit 0');
+        assert.match(running.run(up, ["k3s-cilium", 4, 8, 60, "vz"]).stderr, /already running; reusing it/);
+        assert.ok(!running.calls().some(c => c.startsWith("colima start")));
+        const missing = sandbox(); // no colima stub, and none in /usr/bin:/bin
+        const m = missing.run(up, ["p", 1, 1, 1, "qemu"]);
+        assert.notStrictEqual(m.code, 0);
+        assert.match(m.stderr, /colima is not installed; install it \(macOS: brew install colima/);
+    });
+
+    it("colima-delete.sh deletes an existing profile and tolerates a missing one", () => {
+        const del = scriptPath("nodes", "colima-delete.sh");
+        const exists = sandbox();
+        exists.stub("colima", 'log "colima $*"');
+        assert.strictEqual(exists.run(del, ["p"]).code, 0);
+        assert.deepStrictEqual(exists.calls(), ["colima list --profile p", "colima delete --profile p --force"]);
+        const gone = sandbox();
+        gone.stub("colima", '[ "$1" = "list" ] && exit 1; log "colima $*"');
+        assert.match(gone.run(del, ["p"]).stderr, /does not exist; nothing to delete/);
+        assert.deepStrictEqual(gone.calls(), []);
+    });
+});
