@@ -1,0 +1,163 @@
+import * as assert from "assert";
+import * as YAML from "yaml";
+import { Graph, MOCK_TOKEN, resolve, runProgram } from "./harness";
+import { rewriteKubeconfig } from "../components/k3s";
+
+const NODES = ["k3s-cilium-server-1", "k3s-cilium-server-2", "k3s-cilium-server-3", "k3s-cilium-agent-1", "k3s-cilium-agent-2"];
+
+function configOf(g: Graph, node: string): Record<string, any> {
+    return YAML.parse(g.get(`${node}-config`).inputs.stdin);
+}
+
+describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
+    let g: Graph;
+    before(async () => { g = await runProgram({ stack: "prod" }); });
+    const step = (node: string, s: string) => g.get(`${node}-${s}`);
+
+    it("boot ≺ preflight ≺ config ≺ install on every node, and boot follows the machine", () => {
+        for (const n of NODES) {
+            assert.ok(g.dependsOn(step(n, "boot"), g.get(n, "hcloud:index/server:Server")), `${n}: boot waits for the server`);
+            assert.ok(g.dependsOn(step(n, "preflight"), step(n, "boot")), `${n}: preflight after boot`);
+            assert.ok(g.dependsOn(step(n, "config"), step(n, "preflight")), `${n}: config after preflight`);
+            assert.ok(g.dependsOn(step(n, "install"), step(n, "config")), `${n}: install after config`);
+            assert.ok(!g.dependsOn(step(n, "preflight"), step(n, "config")), "no cycle");
+        }
+    });
+
+    it("waits for SSH without a dial limit, bounded by customTimeouts", () => {
+        for (const n of NODES) {
+            const boot = step(n, "boot");
+            assert.strictEqual(boot.inputs.connection.dialErrorLimit, -1);
+            assert.match(boot.customTimeouts.create ?? "", /^\d+s$/);
+            assert.strictEqual(step(n, "install").inputs.connection.dialErrorLimit, 10);
+        }
+    });
+
+    it("joins servers one at a time after the first server's API is ready", () => {
+        const api = g.get("k3s-cilium-api-ready");
+        assert.ok(g.dependsOn(api, step("k3s-cilium-server-1", "install")));
+        assert.ok(g.dependsOn(step("k3s-cilium-server-2", "install"), api));
+        assert.ok(g.dependsOn(step("k3s-cilium-server-3", "install"), step("k3s-cilium-server-2", "install")));
+        assert.ok(!g.dependsOn(step("k3s-cilium-server-2", "install"), step("k3s-cilium-server-3", "install")));
+    });
+
+    it("every agent depends on the first server and the endpoint, and on no other agent", () => {
+        const lbService = g.get("k3s-cilium-api", "hcloud:index/loadBalancerService:LoadBalancerService");
+        for (const a of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"]) {
+            const install = step(a, "install");
+            assert.ok(g.dependsOn(install, step("k3s-cilium-server-1", "install")));
+            assert.ok(g.dependsOn(install, lbService), `${a} joins through the endpoint`);
+            for (const other of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"].filter(o => o !== a)) {
+                for (const s of ["boot", "preflight", "config", "install"]) {
+                    assert.ok(!g.dependsOn(install, step(other, s)), `${a} must not wait for ${other}-${s}`);
+                }
+            }
+        }
+    });
+
+    it("API ready ≺ kubeconfig ≺ Kubernetes provider", () => {
+        const api = g.get("k3s-cilium-api-ready");
+        const kubeconfig = g.get("k3s-cilium-kubeconfig");
+        const provider = g.get("k3s-cilium-k8s", "pulumi:providers:kubernetes");
+        assert.ok(g.dependsOn(kubeconfig, api));
+        assert.ok(g.dependsOn(provider, kubeconfig));
+        assert.match(api.inputs.create, /k3s kubectl get --raw \/readyz/);
+        assert.ok(!/get nodes|condition=Ready/.test(api.inputs.create), "must not wait for nodes to be Ready (no CNI yet)");
+    });
+
+    it("remote commands on a machine are deleted with it; agent drains run on the first server", () => {
+        for (const n of NODES) {
+            const server = g.get(n, "hcloud:index/server:Server");
+            for (const s of ["boot", "preflight", "config", "install"]) {
+                assert.strictEqual(step(n, s).deletedWith, server.urn, `${n}-${s}`);
+            }
+        }
+        const first = g.get("k3s-cilium-server-1", "hcloud:index/server:Server");
+        for (const a of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"]) {
+            const drain = g.get(`${a}-drain`);
+            assert.strictEqual(drain.deletedWith, first.urn, "skipped when the whole cluster goes, runs when one agent goes");
+            assert.ok(g.dependsOn(drain, step(a, "install")), "deleted (drained) before the agent's machine");
+            assert.match(drain.inputs.delete, /kubectl drain/);
+            assert.ok((drain.inputs.delete as string).endsWith(` drain.sh ${a} 300`));
+        }
+    });
+});
+
+describe("k3s: config.yaml rendered per node", () => {
+    let g: Graph;
+    before(async () => { g = await runProgram({ stack: "prod" }); });
+
+    it("disables flannel, the network-policy controller and kube-proxy on every role", () => {
+        for (const n of NODES) {
+            const c = configOf(g, n);
+            assert.strictEqual(c["flannel-backend"], "none", n);
+            assert.strictEqual(c["disable-network-policy"], true, n);
+            assert.strictEqual(c["disable-kube-proxy"], true, n);
+            assert.strictEqual(c["node-ip"], g.get(n, "hcloud:index/server:Server").inputs.networks[0].ip);
+        }
+    });
+
+    it("servers: tls-san with the endpoint, CIDRs, disables, 0600 kubeconfig; cluster-init only on the first", () => {
+        for (const n of NODES.slice(0, 3)) {
+            const c = configOf(g, n);
+            assert.ok(c["tls-san"].includes("10.0.1.2") && c["tls-san"].includes("203.0.113.200"), `${n} tls-san lacks the endpoint`);
+            assert.strictEqual(c["cluster-cidr"], "10.42.0.0/16,fd42:42::/56");
+            assert.strictEqual(c["service-cidr"], "10.43.0.0/16,fd42:43::/112");
+            assert.deepStrictEqual(c.disable, ["traefik", "servicelb"]);
+            assert.strictEqual(c["write-kubeconfig-mode"], "0600");
+            assert.strictEqual(c["advertise-address"], c["node-ip"]);
+        }
+        assert.strictEqual(configOf(g, NODES[0])["cluster-init"], true);
+        for (const n of NODES.slice(1)) assert.strictEqual(configOf(g, n)["cluster-init"], undefined, n);
+    });
+
+    it("joiners register with the control-plane endpoint; the first server does not", () => {
+        assert.strictEqual(configOf(g, NODES[0]).server, undefined);
+        for (const n of NODES.slice(1)) assert.strictEqual(configOf(g, n).server, "https://10.0.1.2:6443", n);
+    });
+
+    it("local: single server with cluster-init and IPv4-only ranges", async () => {
+        const local = await runProgram({ stack: "local" });
+        const c = configOf(local, "k3s-cilium-server-1");
+        assert.strictEqual(c["cluster-init"], true);
+        assert.strictEqual(c["cluster-cidr"], "10.42.0.0/16");
+        assert.strictEqual(c["node-ip"], "192.168.5.15");
+        assert.ok(c["tls-san"].includes("127.0.0.1"));
+    });
+});
+
+describe("k3s: secrets", () => {
+    let g: Graph;
+    before(async () => { g = await runProgram({ stack: "prod" }); });
+
+    it("the token travels only on stdin, which is secret", () => {
+        for (const n of NODES) {
+            const cfg = g.get(`${n}-config`);
+            assert.strictEqual(YAML.parse(cfg.inputs.stdin).token, MOCK_TOKEN);
+            assert.ok(cfg.secretInputs.includes("stdin"), `${n}: stdin not secret`);
+            assert.ok(cfg.additionalSecretOutputs.includes("stdin"));
+        }
+        for (const cmd of g.ofType("command:remote:Command")) {
+            for (const field of ["create", "update", "delete"]) {
+                assert.ok(!String(cmd.inputs[field] ?? "").includes(MOCK_TOKEN), `${cmd.name}.${field} carries the token`);
+            }
+        }
+        assert.strictEqual(g.ofType("random:index/randomPassword:RandomPassword").length, 1);
+    });
+
+    it("the kubeconfig is secret, read from a command whose stdout is secret and not logged", async () => {
+        const read = g.get("k3s-cilium-kubeconfig");
+        assert.ok(read.additionalSecretOutputs.includes("stdout"), String(read.additionalSecretOutputs));
+        assert.strictEqual(read.inputs.logging, "stderr");
+        const kc = await resolve(g.outputs.kubeconfig as any);
+        assert.ok(kc.secret);
+        const doc = YAML.parse(kc.value as string);
+        assert.strictEqual(doc.clusters[0].cluster.server, "https://203.0.113.200:6443");
+        assert.strictEqual(doc["current-context"], "k3s-cilium");
+        assert.ok(g.get("k3s-cilium-k8s", "pulumi:providers:kubernetes").secretInputs.includes("kubeconfig"));
+    });
+
+    it("rewriteKubeconfig fails clearly on a kubeconfig without clusters", () => {
+        assert.throws(() => rewriteKubeconfig("kind: Config\n", "https://x:6443", "c"), /has no clusters/);
+    });
+});
