@@ -76,6 +76,7 @@ const BAD: BadCase[] = [
     { why: "L2 announcements without pools", stack: "prod", overrides: { lbIpPools: [] }, key: "lbIpPools", value: "[]", accepted: /one or more CIDRs/ },
     { why: "LB pool overlapping the pod range", stack: "prod", overrides: { lbIpPools: ["10.42.5.0/24"] }, key: "lbIpPools", value: "[\"10.42.5.0/24\"]", accepted: /overlaps k3s-cilium:podCidr/ },
     { why: "Cilium values override not a mapping", stack: "prod", overrides: { ciliumValues: "- a\n- b" }, key: "ciliumValues", value: "\"- a\\n- b\"", accepted: /YAML mapping/ },
+    { why: "values override turning on the Hubble UI without relay", stack: "local", overrides: { ciliumValues: "hubble:\n  ui:\n    enabled: true\n" }, key: "ciliumValues", value: "\"hubble:\\n  ui:\\n    enabled: true\\n\"", accepted: /Hubble UI requires \.Values\.hubble\.relay\.enabled=true/ },
     { why: "public key without private key", stack: "prod", overrides: { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA me" }, key: "sshPrivateKey", value: "\"\"", accepted: /--secret/ },
     { why: "malformed public key", stack: "prod", overrides: { sshPublicKey: "not a key", sshPrivateKey: "x" }, key: "sshPublicKey", value: "\"not a key\"", accepted: /OpenSSH public key/ },
     { why: "cluster name not a DNS label", stack: "prod", overrides: { clusterName: "Prod_Cluster" }, key: "clusterName", value: "\"Prod_Cluster\"", accepted: /DNS label/ },

@@ -436,6 +436,17 @@ export function validateConfig(raw: Readonly<Record<string, string>>, ctx: Valid
                 err("ciliumValues", v.ciliumValues, "accepted: a YAML mapping of Helm values, e.g. 'hubble: {metrics: {enabled: [dns]}}'");
             } else {
                 valuesOverride = parsed as Record<string, unknown>;
+                // The chart's own rules (templates/validate.yaml) on the merged result, so helm never gets to fail.
+                const h = (valuesOverride.hubble ?? {}) as { enabled?: unknown; relay?: { enabled?: unknown }; ui?: { enabled?: unknown } };
+                const enabled = h.enabled ?? (ok("hubbleEnabled") && bool("hubbleEnabled"));
+                const relay = h.relay?.enabled ?? (ok("hubbleRelay") && bool("hubbleRelay"));
+                const ui = h.ui?.enabled ?? (ok("hubbleUi") && bool("hubbleUi"));
+                if (ui === true && relay !== true) {
+                    err("ciliumValues", v.ciliumValues, "sets hubble.ui.enabled without Hubble Relay (the chart fails: \"Hubble UI requires .Values.hubble.relay.enabled=true\"); accepted: also hubble.relay.enabled: true, or hubbleRelay: true");
+                }
+                if (relay === true && enabled !== true) {
+                    err("ciliumValues", v.ciliumValues, "enables Hubble Relay without Hubble (the chart fails: \"Hubble Relay requires .Values.hubble.enabled=true\"); accepted: hubble.enabled: true");
+                }
             }
         } catch (e) {
             err("ciliumValues", v.ciliumValues, `not valid YAML (${(e as Error).message.split("\n")[0]}); accepted: a YAML mapping of Helm values`);

@@ -1,0 +1,141 @@
+import * as assert from "assert";
+import Ajv from "ajv";
+import { Graph, runProgram } from "./harness";
+import { chartSchema, find, renderCilium, renderedMismatches } from "./chart";
+import { gatewayApiCrds } from "../components/gateway-api";
+import { deepMerge } from "../components/cilium";
+
+const EXPECT = {
+    local: { serviceHost: "127.0.0.1", servicePort: 6443, operatorReplicas: 1, prodToggles: false, policyAuditMode: true },
+    prod: { serviceHost: "10.0.1.2", servicePort: 6443, operatorReplicas: 2, prodToggles: true, policyAuditMode: true },
+};
+
+function chartValues(g: Graph): Record<string, any> {
+    return g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.values;
+}
+
+describe("cilium: the real 1.18.4 chart rendered with the program's values", function () {
+    this.timeout(180000);
+    for (const stack of ["local", "prod"] as const) {
+        it(`${stack}: cilium-config, agent endpoint, operator replicas, Hubble and prod toggles as promised`, async () => {
+            const g = await runProgram({ stack });
+            const objects = await renderCilium(chartValues(g));
+            assert.deepStrictEqual(renderedMismatches(objects, EXPECT[stack]), []);
+        });
+
+        it(`${stack}: values validate against the chart's values.schema.json`, async () => {
+            const g = await runProgram({ stack });
+            const ajv = new Ajv({ strict: false, allErrors: true });
+            const validate = ajv.compile(await chartSchema());
+            const valid = validate(chartValues(g));
+            assert.ok(valid, ajv.errorsText(validate.errors));
+        });
+    }
+
+    it("the checks fail when a value is wrong (mutated tunnel protocol and operator replicas)", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const mutated = { ...chartValues(g), tunnelProtocol: "vxlan", operator: { replicas: 3 } };
+        const problems = renderedMismatches(await renderCilium(mutated), EXPECT.prod);
+        assert.deepStrictEqual(problems, [
+            "cilium-config tunnel-protocol = \"vxlan\", expected \"geneve\"",
+            "operator replicas = 3, expected 2",
+        ]);
+    });
+
+    it("the schema check fails on a wrongly typed value", async () => {
+        const ajv = new Ajv({ strict: false });
+        const validate = ajv.compile(await chartSchema());
+        assert.strictEqual(validate({ operator: { replicas: "two" } }), false);
+        assert.match(ajv.errorsText(validate.errors), /operator\/replicas must be integer/);
+    });
+
+    it("a chart-breaking override fails the render with the chart's own message", async () => {
+        const g = await runProgram({ stack: "local" });
+        const broken = deepMerge(chartValues(g), { hubble: { ui: { enabled: true } } });
+        await assert.rejects(renderCilium(broken), /Hubble UI requires \.Values\.hubble\.relay\.enabled=true/);
+        // ...and config validation refuses the same override before anything runs.
+        await assert.rejects(runProgram({ stack: "local", overrides: { ciliumValues: "hubble:\n  ui:\n    enabled: true\n" } }),
+            /k3s-cilium:ciliumValues = .*Hubble UI requires/);
+    });
+
+    it("renders deterministically: no certificates generated at render time (no perma-diff)", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const a = JSON.stringify(await renderCilium(chartValues(g)));
+        const b = JSON.stringify(await renderCilium(chartValues(g)));
+        assert.strictEqual(a, b);
+        assert.ok(!find(JSON.parse(a), "Secret", "hubble-server-certs"), "helm-generated Hubble certs would differ on every preview");
+    });
+
+    it("hubble-relay pods carry the labels the relay policy selects", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const relay = find(await renderCilium(chartValues(g)), "Deployment", "hubble-relay")!;
+        const policy = g.get("ccnp-allow-hubble-relay-to-agents").inputs.spec.endpointSelector.matchLabels;
+        const podLabels = relay.spec.template.metadata.labels as Record<string, string>;
+        for (const [k, v] of Object.entries(policy)) {
+            if (k === "k8s:io.kubernetes.pod.namespace") assert.strictEqual(relay.metadata.namespace ?? "kube-system", v);
+            else assert.strictEqual(podLabels[k], v, `relay pods lack ${k}=${v}`);
+        }
+    });
+
+    it("the stack override is merged last", async () => {
+        const g = await runProgram({ stack: "prod", overrides: { ciliumValues: "operator:\n  replicas: 1\nhubble:\n  metrics:\n    enabled: [dns]\n" } });
+        const v = chartValues(g);
+        assert.strictEqual(v.operator.replicas, 1);
+        assert.strictEqual(v.operator.rollOutPods, true, "merge keeps sibling keys");
+        assert.deepStrictEqual(v.hubble.metrics.enabled, ["dns"]);
+    });
+});
+
+describe("cilium: graph", () => {
+    let g: Graph;
+    before(async () => { g = await runProgram({ stack: "prod" }); });
+
+    it("API ready ≺ Gateway API CRDs ≺ Cilium ≺ rollout ≺ CRD gate", () => {
+        const api = g.get("k3s-cilium-api-ready");
+        const crds = g.ofType("kubernetes:yaml/v2:ConfigFile");
+        const chart = g.get("cilium", "kubernetes:helm.sh/v4:Chart");
+        const rollout = g.get("k3s-cilium-cilium-rollout");
+        const gate = g.get("k3s-cilium-cilium-crd-gate");
+        assert.strictEqual(crds.length, 6);
+        for (const c of crds) {
+            assert.ok(g.dependsOn(c, api), `${c.name} after API ready`);
+            assert.ok(g.dependsOn(chart, c), `chart after ${c.name}`);
+        }
+        assert.ok(g.dependsOn(rollout, chart));
+        assert.ok(g.dependsOn(gate, rollout));
+        assert.match(gate.inputs.create, /ciliumclusterwidenetworkpolicies\.cilium\.io/);
+        assert.ok(chart.provider.includes("pulumi:providers:kubernetes::k3s-cilium-k8s"), `chart provider ${chart.provider}`);
+    });
+
+    it("the Gateway API version follows the Cilium minor", async () => {
+        const urls = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file as string);
+        assert.deepStrictEqual(urls, gatewayApiCrds("v1.2.0").map(c => c.url));
+        assert.ok(urls.every(u => u.includes("/v1.2.0/")));
+        assert.ok(urls.some(u => u.endsWith("/experimental/gateway.networking.k8s.io_tlsroutes.yaml")));
+        const next = await runProgram({ stack: "prod", overrides: { ciliumVersion: "1.19.1" } });
+        assert.ok(next.ofType("kubernetes:yaml/v2:ConfigFile").every(r => (r.inputs.file as string).includes("/v1.3.0/")));
+    });
+
+    it("pins chart, repo and namespace; sets gatewayClass.create explicitly (no Helm lookup)", () => {
+        const chart = g.get("cilium", "kubernetes:helm.sh/v4:Chart");
+        assert.deepStrictEqual([chart.inputs.chart, chart.inputs.version, chart.inputs.repositoryOpts.repo, chart.inputs.namespace],
+            ["cilium", "1.18.4", "https://helm.cilium.io", "kube-system"]);
+        assert.strictEqual(chart.inputs.values.gatewayAPI.gatewayClass.create, "true");
+    });
+
+    it("guards the datapath: tunnel/routing changes are refused on a running cluster", () => {
+        const guard = g.get("k3s-cilium-datapath-guard");
+        assert.ok((guard.inputs.create as string).endsWith(" datapath-guard.sh k3s-cilium-server-1 tunnel/geneve"));
+        assert.strictEqual(guard.inputs.update, guard.inputs.create, "a mode change re-runs the guard");
+        assert.ok(g.dependsOn(g.get("cilium", "kubernetes:helm.sh/v4:Chart"), guard));
+    });
+
+    it("L2 announcement pool and policy come after the CRD gate (prod)", () => {
+        const gate = g.get("k3s-cilium-cilium-crd-gate");
+        const pool = g.get("lb-ip-pool");
+        assert.deepStrictEqual(pool.inputs.spec.blocks, [{ cidr: "10.0.200.0/24" }]);
+        assert.ok(g.dependsOn(pool, gate));
+        assert.ok(g.dependsOn(g.get("l2-announcement-policy"), gate));
+        assert.match(gate.inputs.create, /ciliuml2announcementpolicies\.cilium\.io/);
+    });
+});
