@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { PROJECT } from "../components/config";
-import { SKIP_HOST_TOOLS_ENV } from "../components/nodes/host-tools";
+import { PLATFORM_ENV, SKIP_HOST_TOOLS_ENV } from "../components/nodes/host-tools";
 
 export const ROOT = path.resolve(__dirname, "..");
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -97,6 +97,8 @@ export interface RunOptions {
     /** Extra fully-qualified config (e.g. "hcloud:token"); null removes it. */
     extra?: Record<string, string | null>;
     preview?: boolean;
+    /** Host OS the program believes it runs on (Colima VM type). Default: this machine's. */
+    platform?: NodeJS.Platform;
 }
 
 /** The stack file's config as the Pulumi CLI hands it to a program: strings, structured values as JSON. */
@@ -241,6 +243,7 @@ async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     const savedToken = process.env.HCLOUD_TOKEN;
     delete process.env.HCLOUD_TOKEN;
     process.env[SKIP_HOST_TOOLS_ENV] = "1";
+    if (opts.platform) process.env[PLATFORM_ENV] = opts.platform; else delete process.env[PLATFORM_ENV];
     pulumi.runtime.setAllConfig(config, secretKeys);
     recording = [];
     const local = recording;

@@ -7,6 +7,7 @@ import { loadScript, scriptCommand } from "../shared/script";
 import { ClusterNode, ClusterNodes } from "./contract";
 import { planNodes, serviceHost } from "./plan";
 import { colimaVmType, expandHome, parseSshConfig } from "./ssh-config";
+import { hostPlatform } from "./host-tools";
 
 export interface ColimaNodesArgs {
     /** Validated config; provider must be "colima". */
@@ -30,7 +31,7 @@ export class ColimaNodes extends pulumi.ComponentResource implements ClusterNode
         super("k3s-cilium:nodes:ColimaNodes", name, {}, opts);
         const { config } = args;
         const profile = config.colima.profile;
-        const vmType = colimaVmType(config.colima.vmType, args.platform ?? process.platform);
+        const vmType = colimaVmType(config.colima.vmType, args.platform ?? hostPlatform());
         const readKey = args.readKey ?? ((file: string) => fs.readFileSync(expandHome(file, os.homedir()), "utf8"));
 
         this.vm = new command.local.Command(`${config.clusterName}-colima`, {

@@ -5,6 +5,13 @@ import { COLIMA_INSTALL_HINT, findOnPath } from "./ssh-config";
 /** Set by `npm run render` and the test harness, which evaluate the program without touching this machine. */
 export const SKIP_HOST_TOOLS_ENV = "K3S_CILIUM_SKIP_HOST_TOOLS";
 
+/** Lets `npm run render` evaluate as if on Linux, so the rendered tree does not depend on the reviewer's OS. */
+export const PLATFORM_ENV = "K3S_CILIUM_PLATFORM";
+
+export function hostPlatform(env: NodeJS.ProcessEnv = process.env): NodeJS.Platform {
+    return (env[PLATFORM_ENV] as NodeJS.Platform | undefined) ?? process.platform;
+}
+
 /** The local stack drives `colima` on this machine: without it, stop before anything is created. */
 export function hostToolProblems(config: ClusterConfig, pathEnv: string | undefined, exists: (f: string) => boolean): string[] {
     if (config.provider !== "colima") return [];
