@@ -55,5 +55,6 @@ export const commands = pulumi.all([first.connection.host, first.connection.port
     .apply(([host, port, user]) => operatorCommands(config, { host, port, user }));
 export const versions = { k3s: config.versions.k3s, cilium: config.versions.cilium, gatewayApi: gatewayApi.version };
 export const policyAuditMode = config.cilium.policyAuditMode;
+export const hubbleRelay = config.cilium.hubble.relay;
 export const baselinePolicyNames = policies.policies.map(p => p.policy.name);
 export const sshPrivateKey = machines.sshPrivateKey;

