@@ -47,6 +47,8 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             const install = step(a, "install");
             assert.ok(g.dependsOn(install, step("k3s-cilium-server-1", "install")));
             assert.ok(g.dependsOn(install, lbService), `${a} joins through the endpoint`);
+            assert.ok(g.dependsOn(install, g.get("k3s-cilium-servers-at-version")), `${a} waits for the version-skew gate`);
+            assert.ok(!g.dependsOn(install, step("k3s-cilium-server-2", "install")), `${a} must not queue behind the serial server joins`);
             for (const other of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"].filter(o => o !== a)) {
                 for (const s of ["boot", "preflight", "config", "install"]) {
                     assert.ok(!g.dependsOn(install, step(other, s)), `${a} must not wait for ${other}-${s}`);

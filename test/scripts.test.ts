@@ -253,6 +253,21 @@ describe("scripts: waits are bounded", () => {
     });
 });
 
+describe("scripts: servers-at-version.sh (version-skew gate)", () => {
+    const gate = scriptPath("k3s", "servers-at-version.sh");
+    it("passes when every registered server runs the version, waits while one lags, fails after its timeout", () => {
+        const sb = sandbox();
+        sb.stub("k3s", 'cat "$STUB_DIR/versions"');
+        fs.writeFileSync(path.join(sb.dir, "versions"), "v1.33.5+k3s1\n");
+        assert.match(sb.run(gate, ["srv-1", "v1.33.5+k3s1", 5]).stdout, /every registered server runs v1\.33\.5\+k3s1/);
+        fs.writeFileSync(path.join(sb.dir, "versions"), "v1.33.5+k3s1\nv1.32.9+k3s1\n");
+        sb.stub("sleep", "exit 0");
+        const lag = sb.run(gate, ["srv-1", "v1.33.5+k3s1", 1], { env: { INTERVAL: "1" } });
+        assert.notStrictEqual(lag.code, 0);
+        assert.match(lag.stderr, /srv-1: skew-gate: ERROR: servers still at v1\.33\.5\+k3s1 v1\.32\.9\+k3s1 after 1s/);
+    });
+});
+
 describe("scripts: cluster operations", () => {
     it("datapath-guard.sh records, accepts the same mode, refuses a change", () => {
         const guard = scriptPath("cilium", "datapath-guard.sh");

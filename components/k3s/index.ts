@@ -44,6 +44,8 @@ export function tunnelRequirement(config: ClusterConfig): "geneve" | "vxlan" | "
 export class K3sCluster extends pulumi.ComponentResource {
     readonly steps: NodeSteps[];
     readonly apiReady: command.remote.Command;
+    /** Version-skew gate the agents' installs wait for. */
+    readonly serversAtVersion: command.remote.Command;
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
     readonly token: pulumi.Output<string>;
@@ -103,11 +105,15 @@ export class K3sCluster extends pulumi.ComponentResource {
             this.steps.push(s);
             previous = s.install;
         }
-        // Agents join in parallel, never depending on each other. They wait for the last server so that on an
-        // upgrade no kubelet is ever newer than an API server (Kubernetes version-skew policy).
-        const lastServerStep = previous;
+        // Agents join in parallel, never depending on each other, as soon as the API answers. The skew gate keeps
+        // them from upgrading before every server runs the new version (no kubelet newer than an API server); on
+        // a first install it passes at once, so agents do not queue behind the serial server joins.
+        const skewGateCmd = scriptCommand(script("servers-at-version.sh"), [this.firstServer.name, config.versions.k3s, 1800]);
+        this.serversAtVersion = nodeCommand(`${config.clusterName}-servers-at-version`, {
+            node: this.firstServer, create: skewGateCmd, update: skewGateCmd,
+        }, { parent, dependsOn: [this.apiReady], customTimeouts: { create: "35m", update: "35m" } });
         for (const agent of agents) {
-            const s = stepsFor(agent, [lastServerStep, ...endpoint]);
+            const s = stepsFor(agent, [this.serversAtVersion, ...endpoint]);
             this.steps.push(s);
             // Removing an agent from config drains and deletes its Kubernetes node first: this resource depends
             // on the agent's install, so Pulumi deletes it (running `delete`) before the agent's machine.
