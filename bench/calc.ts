@@ -1,0 +1,124 @@
+/**
+ * Pure schedule calculator over a dependency graph: makespan with unlimited or limited parallelism, the critical
+ * path, and destroy order (reverse edges; a resource whose deletedWith target goes in the same run costs 0).
+ */
+export interface Task {
+    id: string;
+    name: string;
+    up: number;
+    destroy: number;
+    /** ids this task waits for (already expanded: components replaced by their descendants). */
+    deps: string[];
+    /** Skipped on destroy because the machine it lives on is deleted in the same run. */
+    deletedWithTarget?: string;
+    /** In-cluster object or command on a machine (for the destroy assertion). */
+    inside: boolean;
+}
+
+export interface Schedule {
+    makespan: number;
+    /** Names along the longest chain that actually take time, first to last. */
+    criticalPath: string[];
+}
+
+function order(tasks: Task[]): Task[] {
+    const byId = new Map(tasks.map(t => [t.id, t]));
+    const seen = new Set<string>();
+    const out: Task[] = [];
+    const visiting = new Set<string>();
+    const visit = (t: Task) => {
+        if (seen.has(t.id)) return;
+        if (visiting.has(t.id)) throw new Error(`dependency cycle at ${t.name}`);
+        visiting.add(t.id);
+        for (const d of t.deps) {
+            const dep = byId.get(d);
+            if (!dep) throw new Error(`${t.name} depends on unknown ${d}`);
+            visit(dep);
+        }
+        visiting.delete(t.id);
+        seen.add(t.id);
+        out.push(t);
+    };
+    for (const t of tasks) visit(t);
+    return out;
+}
+
+function longest(tasks: Task[], cost: (t: Task) => number, deps: (t: Task) => string[]): Schedule {
+    const finish = new Map<string, number>();
+    const via = new Map<string, string | undefined>();
+    const byId = new Map(tasks.map(t => [t.id, t]));
+    for (const t of tasks) {
+        let start = 0;
+        let from: string | undefined;
+        for (const d of deps(t)) {
+            const f = finish.get(d)!;
+            if (from === undefined || f > start) { start = f; from = d; }
+        }
+        finish.set(t.id, start + cost(t));
+        via.set(t.id, from);
+    }
+    let end: string | undefined;
+    let makespan = 0;
+    for (const [id, f] of finish) if (f > makespan) { makespan = f; end = id; }
+    const path: string[] = [];
+    for (let id = end; id; id = via.get(id)) {
+        const t = byId.get(id)!;
+        if (cost(t) > 0) path.unshift(t.name);
+    }
+    return { makespan: round(makespan), criticalPath: path };
+}
+
+export const round = (x: number) => Math.round(x * 100) / 100;
+
+/** `pulumi up` with unlimited parallelism: the longest path. */
+export function upSchedule(tasks: Task[]): Schedule {
+    return longest(order(tasks), t => t.up, t => t.deps);
+}
+
+/** `pulumi up --parallel p`: list scheduling in registration order, at most p operations at once. */
+export function upMakespanLimited(tasks: Task[], p: number): number {
+    const ordered = order(tasks);
+    const remaining = new Map(ordered.map(t => [t.id, t.deps.length]));
+    const dependents = new Map<string, string[]>();
+    for (const t of ordered) for (const d of t.deps) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
+    const byId = new Map(ordered.map(t => [t.id, t]));
+    const index = new Map(tasks.map((t, i) => [t.id, i]));
+    let ready = ordered.filter(t => t.deps.length === 0).map(t => t.id);
+    const running: { id: string; end: number }[] = [];
+    let now = 0;
+    let done = 0;
+    while (done < ordered.length) {
+        ready.sort((a, b) => index.get(a)! - index.get(b)!);
+        while (running.length < p && ready.length) {
+            const id = ready.shift()!;
+            running.push({ id, end: now + byId.get(id)!.up });
+        }
+        running.sort((a, b) => a.end - b.end);
+        const next = running.shift()!;
+        now = next.end;
+        done++;
+        const finished = [next];
+        while (running.length && running[0].end === now) { finished.push(running.shift()!); done++; }
+        for (const f of finished) {
+            for (const d of dependents.get(f.id) ?? []) {
+                const left = remaining.get(d)! - 1;
+                remaining.set(d, left);
+                if (left === 0) ready.push(d);
+            }
+        }
+    }
+    return round(now);
+}
+
+/**
+ * `pulumi destroy`: a resource is deleted after everything that depends on it. Deleting a resource whose
+ * deletedWith target is deleted in the same run is free (it is dropped from state without an operation).
+ */
+export function destroySchedule(tasks: Task[]): Schedule {
+    const ids = new Set(tasks.map(t => t.id));
+    const dependents = new Map<string, string[]>();
+    for (const t of tasks) for (const d of t.deps) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
+    const reversed: Task[] = tasks.map(t => ({ ...t, deps: dependents.get(t.id) ?? [] }));
+    const cost = (t: Task) => (t.deletedWithTarget && ids.has(t.deletedWithTarget) ? 0 : t.destroy);
+    return longest(order(reversed), cost, t => t.deps);
+}

@@ -1,0 +1,98 @@
+/**
+ * Declared latency model (seconds). MODELED, not measured: the engine and the clouds are not reachable here.
+ * Each entry says where the number comes from; change them freely — `npm run bench` recomputes everything.
+ */
+export interface Step {
+    /** Seconds to create (up). */
+    up: number;
+    /** Seconds to delete when it really has to be deleted (destroy). */
+    destroy: number;
+    why: string;
+}
+
+const s = (up: number, destroy: number, why: string): Step => ({ up, destroy, why });
+
+export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
+    network: s(3, 3, "hcloud API call, synchronous (Hetzner networks are created instantly)"),
+    subnet: s(3, 3, "hcloud API call on the network"),
+    sshKey: s(1, 1, "hcloud API call"),
+    placementGroup: s(1, 1, "hcloud API call"),
+    firewall: s(2, 2, "hcloud API call; applying to servers happens with server create"),
+    server: s(35, 15, "hcloud create action until status running (~20-40 s for cx/cpx types); delete ~10-15 s"),
+    loadBalancer: s(25, 5, "hcloud LB create action (~20-30 s)"),
+    loadBalancerNetwork: s(8, 5, "attach action"),
+    loadBalancerService: s(5, 2, "hcloud API call"),
+    loadBalancerTarget: s(5, 2, "hcloud API call per target"),
+    localKey: s(0.1, 0, "tls/random providers: local computation"),
+    colimaVm: s(90, 15, "colima start with qemu/vz and containerd runtime, cold (~60-120 s)"),
+    boot: s(35, 0, "sshd up + cloud-init done after 'running' on Ubuntu 24.04 (~30-40 s)"),
+    preflight: s(2, 0, "one SSH round trip + reading the kernel config"),
+    config: s(2, 0, "one SSH round trip, writes a file"),
+    installFirstServer: s(50, 0, "get.k3s.io + ~70 MB k3s binary + etcd init + API start (k3s docs: ~30-60 s)"),
+    joinServer: s(40, 0, "download + etcd member add/learner promotion + API start"),
+    joinAgent: s(25, 0, "download + agent registration (no etcd)"),
+    apiReady: s(5, 0, "/readyz after the installer returned"),
+    kubeconfig: s(1, 0, "one SSH round trip"),
+    skewGate: s(2, 0, "one kubectl call: every server already at the version on first install"),
+    drainHook: s(1, 0, "create is `true`; the drain runs only when one agent is removed"),
+    gatewayApiCrd: s(2, 0, "server-side apply of one CRD"),
+    datapathGuard: s(1, 0, "one SSH round trip"),
+    ciliumChart: s(15, 0, "server-side apply of ~60 rendered objects (helm.v4.Chart)"),
+    ciliumRollout: s(90, 0, "image pulls (agent, operator, envoy) in parallel on each node + agent start (~60-120 s)"),
+    crdGate: s(5, 0, "operator registers CRDs at start-up; usually Established by the time rollout ends"),
+    policy: s(1, 0, "server-side apply of one CCNP"),
+    ciliumObject: s(1, 0, "server-side apply (L2 pool/policy, CiliumNodeConfig)"),
+    reachability: s(2, 0, "SSH round trip, plus one /readyz on servers"),
+    auditModeKeep: s(1, 0, "audit mode: nothing to restart"),
+    auditModeEnforce: s(60, 0, "rolling restart of the agent DaemonSet (maxUnavailable 2)"),
+    free: s(0, 0, "components, providers: no operation of their own"),
+});
+
+export interface ModelledResource {
+    type: string;
+    name: string;
+    custom: boolean;
+}
+
+/** Which model step a recorded resource is. */
+export function stepOf(r: ModelledResource, opts: { enforcing?: boolean } = {}): keyof typeof LATENCY {
+    const byType: Record<string, keyof typeof LATENCY> = {
+        "hcloud:index/network:Network": "network",
+        "hcloud:index/networkSubnet:NetworkSubnet": "subnet",
+        "hcloud:index/sshKey:SshKey": "sshKey",
+        "hcloud:index/placementGroup:PlacementGroup": "placementGroup",
+        "hcloud:index/firewall:Firewall": "firewall",
+        "hcloud:index/server:Server": "server",
+        "hcloud:index/loadBalancer:LoadBalancer": "loadBalancer",
+        "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork": "loadBalancerNetwork",
+        "hcloud:index/loadBalancerService:LoadBalancerService": "loadBalancerService",
+        "hcloud:index/loadBalancerTarget:LoadBalancerTarget": "loadBalancerTarget",
+        "tls:index/privateKey:PrivateKey": "localKey",
+        "random:index/randomPassword:RandomPassword": "localKey",
+        "command:local:Command": "colimaVm",
+        "kubernetes:yaml/v2:ConfigFile": "gatewayApiCrd",
+        "kubernetes:helm.sh/v4:Chart": "ciliumChart",
+        "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy": "policy",
+    };
+    if (byType[r.type]) return byType[r.type];
+    if (r.type.startsWith("kubernetes:cilium.io/")) return "ciliumObject";
+    if (r.type === "command:remote:Command") {
+        const n = r.name;
+        if (n.endsWith("-boot")) return "boot";
+        if (n.endsWith("-preflight")) return "preflight";
+        if (n.endsWith("-config")) return "config";
+        if (n.endsWith("-install")) return /-server-1-install$/.test(n) ? "installFirstServer" : n.includes("-server-") ? "joinServer" : "joinAgent";
+        if (n.endsWith("-api-ready")) return "apiReady";
+        if (n.endsWith("-kubeconfig")) return "kubeconfig";
+        if (n.endsWith("-servers-at-version")) return "skewGate";
+        if (n.endsWith("-drain")) return "drainHook";
+        if (n.endsWith("-datapath-guard")) return "datapathGuard";
+        if (n.endsWith("-cilium-rollout")) return "ciliumRollout";
+        if (n.endsWith("-cilium-crd-gate")) return "crdGate";
+        if (n.endsWith("-reachable")) return "reachability";
+        if (n.endsWith("-audit-mode")) return opts.enforcing ? "auditModeEnforce" : "auditModeKeep";
+        throw new Error(`no latency model for remote command ${n}`);
+    }
+    if (!r.custom || r.type.startsWith("pulumi:providers:")) return "free";
+    throw new Error(`no latency model for ${r.type} (${r.name}); add it to bench/latency.ts`);
+}

@@ -1,0 +1,26 @@
+import { Graph, RecordedResource } from "../test/harness";
+import { LATENCY, stepOf } from "./latency";
+import { Task } from "./calc";
+
+const INSIDE = (r: RecordedResource) =>
+    r.type.startsWith("command:remote:") || r.type.startsWith("kubernetes:");
+
+/**
+ * Turns the recorded resource graph into tasks: edges are dependsOn + implicit input dependencies, and depending
+ * on a component means depending on all of its descendants (how the engine treats a component in dependsOn).
+ */
+export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Task[] {
+    const expand = (urn: string): string[] => {
+        const r = g.byUrn(urn);
+        if (!r) return [];
+        return r.custom || r.remote ? [urn] : [urn, ...g.descendants(urn).map(d => d.urn)];
+    };
+    return g.resources.map(r => {
+        const step = LATENCY[stepOf(r, opts)];
+        const deps = [...new Set(g.edges(r).flatMap(expand))].filter(u => u !== r.urn && g.byUrn(u));
+        return {
+            id: r.urn, name: r.name, up: step.up, destroy: step.destroy, deps,
+            deletedWithTarget: r.deletedWith || undefined, inside: INSIDE(r),
+        };
+    });
+}
