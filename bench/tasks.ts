@@ -17,7 +17,9 @@ export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Ta
     };
     return g.resources.map(r => {
         const step = LATENCY[stepOf(r, opts)];
-        const deps = [...new Set(g.edges(r).flatMap(expand))].filter(u => u !== r.urn && g.byUrn(u));
+        // A resource also waits for its explicit provider (`urn::id`): the Kubernetes provider needs the kubeconfig.
+        const provider = r.provider ? r.provider.split("::").slice(0, -1).join("::") : "";
+        const deps = [...new Set([...g.edges(r), ...(provider ? [provider] : [])].flatMap(expand))].filter(u => u !== r.urn && g.byUrn(u));
         return {
             id: r.urn, name: r.name, up: step.up, destroy: step.destroy, deps,
             deletedWithTarget: r.deletedWith || undefined, inside: INSIDE(r),

@@ -144,6 +144,19 @@ describe("config validation", () => {
         assert.match(err.message, /3 problems\); nothing was created/);
     });
 
+    it("never shows a secret value in an error (a misspelt key set with --secret)", () => {
+        const raw = { ...stackConfig("prod"), "k3s-cilium:sshPrivatKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA" };
+        const r = validateConfig(raw, { ...prodCtx, secretKeys: ["k3s-cilium:sshPrivatKey"] });
+        assert.ok(!r.ok);
+        assert.deepStrictEqual(r.errors, ["k3s-cilium:sshPrivatKey = [secret]: unknown key; did you mean k3s-cilium:sshPrivateKey? accepted keys: see the config reference in README.md"]);
+    });
+
+    it("reads secret keys from the runtime when the program runs", async () => {
+        const { runProgram } = await import("./harness");
+        await assert.rejects(runProgram({ stack: "prod", extra: { "k3s-cilium:sshPrivatKey": "TOPSECRET-VALUE" } }),
+            (e: Error) => e.message.includes("k3s-cilium:sshPrivatKey = [secret]") && !e.message.includes("TOPSECRET-VALUE"));
+    });
+
     it("applies Pulumi.yaml defaults for keys a stack leaves out", () => {
         const r = validateConfig({ "k3s-cilium:provider": "colima" }, localCtx);
         assert.ok(r.ok);

@@ -24,7 +24,10 @@ export function loadConfig(): { config: ClusterConfig; secrets: ConfigSecrets } 
         if (k.startsWith(`${PROJECT}:`)) raw[k] = value;
     }
     const hcloudToken = all["hcloud:token"] ?? process.env.HCLOUD_TOKEN ?? "";
-    const result = validateConfig(raw, { stack: pulumi.getStack(), hcloudTokenSet: hcloudToken !== "" });
+    // The runtime knows which keys were set with --secret; their values never appear in an error message.
+    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+    const secretKeys = Object.keys(raw).filter(k => runtimeConfig.isConfigSecret?.(k));
+    const result = validateConfig(raw, { stack: pulumi.getStack(), hcloudTokenSet: hcloudToken !== "", secretKeys });
     if (!result.ok) {
         throw new ConfigError(result.errors);
     }

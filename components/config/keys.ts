@@ -34,7 +34,7 @@ export const CONFIG_KEYS = {
     apiAllowList: { type: "array", default: [], description: "CIDRs allowed to reach the API on the servers (required for hetzner)." },
     allowWorldOpenAccess: { type: "boolean", default: false, description: "Explicit opt-in to accept 0.0.0.0/0 or ::/0 in an allow-list." },
     sshPublicKey: { type: "string", default: "", description: "OpenSSH public key for the servers; empty = a key pair is generated per stack." },
-    sshPrivateKey: { type: "string", secret: true, description: "Private key matching sshPublicKey (set with --secret); required when sshPublicKey is set." },
+    sshPrivateKey: { type: "string", default: "", description: "Private key matching sshPublicKey, set with pulumi config set --secret; required when sshPublicKey is set." },
     sshUser: { type: "string", default: "root", description: "SSH user on Hetzner servers." },
     hcloudLocation: { type: "string", default: "fsn1", description: "Hetzner location; the network zone is derived from it." },
     controlPlaneServerType: { type: "string", default: "cx33", description: "Hetzner server type of k3s servers." },

@@ -76,6 +76,8 @@ export interface ValidationContext {
     stack: string;
     /** `hcloud:token` is set (as config or HCLOUD_TOKEN); only checked for provider hetzner. */
     hcloudTokenSet: boolean;
+    /** Fully-qualified keys whose values are secrets: errors show "[secret]" instead of the value. */
+    secretKeys?: readonly string[];
 }
 
 export type ValidationResult = { ok: true; config: ClusterConfig } | { ok: false; errors: string[] };
@@ -157,8 +159,11 @@ function parseTyped(key: ConfigKey, spec: KeySpec, raw: string): { value?: unkno
  */
 export function validateConfig(raw: Readonly<Record<string, string>>, ctx: ValidationContext): ValidationResult {
     const errors: string[] = [];
-    const err = (key: ConfigKey | string, value: unknown, problem: string) =>
-        errors.push(`${key.includes(":") ? key : qualified(key)} = ${show(value)}: ${problem}`);
+    const secret = new Set(ctx.secretKeys ?? []);
+    const err = (key: ConfigKey | string, value: unknown, problem: string) => {
+        const full = key.includes(":") ? key : qualified(key);
+        errors.push(`${full} = ${secret.has(full) ? "[secret]" : show(value)}: ${problem}`);
+    };
 
     // 1. Unknown keys in our namespace: a typo must not silently fall back to a default.
     for (const fullKey of Object.keys(raw).sort()) {
