@@ -7,48 +7,54 @@ import { GatewayApiCrds } from "./components/gateway-api";
 import { K3sCluster } from "./components/k3s";
 import { assertHostTools, ClusterNodes, ColimaNodes, HetznerNodes } from "./components/nodes";
 import { operatorCommands } from "./components/outputs";
+import { assertBuildFresh, withShallowStackTraces } from "./components/shared/runtime";
 
 // 1. Config: every problem is reported at once, before any resource exists.
+assertBuildFresh(__filename);
 const { config, secrets } = loadConfig();
 const policyProblems = enforcementProblems(config, baselinePolicies(config));
 if (policyProblems.length) throw new ConfigError(policyProblems);
 assertHostTools(config);
 
-// 2. Machines, behind one contract.
-const machines: ClusterNodes & { sshPrivateKey?: pulumi.Output<string>; endpointResources?: pulumi.Resource[] } =
-    config.provider === "hetzner"
-        ? new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey })
-        : new ColimaNodes("nodes", { config });
+const cluster = withShallowStackTraces(() => {
+    // 2. Machines, behind one contract.
+    const machines: ClusterNodes & { sshPrivateKey?: pulumi.Output<string>; endpointResources?: pulumi.Resource[] } =
+        config.provider === "hetzner"
+            ? new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey })
+            : new ColimaNodes("nodes", { config });
 
-// 3. k3s on every node over SSH.
-const k3s = new K3sCluster("k3s", { config, machines, endpointResources: machines.endpointResources });
-const firstMachine = k3s.firstServer.machine;
+    // 3. k3s on every node over SSH.
+    const k3s = new K3sCluster("k3s", { config, machines, endpointResources: machines.endpointResources });
+    const firstMachine = k3s.firstServer.machine;
 
-// 4. Gateway API CRDs, which Cilium's operator only looks for at start-up.
-const gatewayApi = new GatewayApiCrds("gateway-api", {
-    config, provider: k3s.provider, dependsOn: [k3s.apiReady], deletedWith: firstMachine,
-});
+    // 4. Gateway API CRDs, which Cilium's operator only looks for at start-up.
+    const gatewayApi = new GatewayApiCrds("gateway-api", {
+        config, provider: k3s.provider, dependsOn: [k3s.apiReady], deletedWith: firstMachine,
+    });
 
-// 5. Cilium, then rollout and the CRD gate.
-const cilium = new Cilium("cilium", {
-    config, provider: k3s.provider, firstServer: k3s.firstServer,
-    endpoint: { serviceHost: machines.endpoint.serviceHost, port: machines.endpoint.port },
-    dependsOn: [k3s.apiReady, gatewayApi],
-    policyAuditMode: CHART_POLICY_AUDIT_MODE,
-});
+    // 5. Cilium, then rollout and the CRD gate.
+    const cilium = new Cilium("cilium", {
+        config, provider: k3s.provider, firstServer: k3s.firstServer,
+        endpoint: { serviceHost: machines.endpoint.serviceHost, port: machines.endpoint.port },
+        dependsOn: [k3s.apiReady, gatewayApi],
+        policyAuditMode: CHART_POLICY_AUDIT_MODE,
+    });
 
-// 6. Baseline policies in order, a reachability check, then (if configured) enforcement.
-const policies = new BaselinePolicies("policies", {
-    config, provider: k3s.provider, crdGate: cilium.crdGate, nodes: machines.nodes, firstServer: k3s.firstServer,
-    endpoint: machines.endpoint, nodeReady: Object.fromEntries(k3s.steps.map(s => [s.node.name, s.install])),
+    // 6. Baseline policies in order, a reachability check, then (if configured) enforcement.
+    const policies = new BaselinePolicies("policies", {
+        config, provider: k3s.provider, crdGate: cilium.crdGate, nodes: machines.nodes, firstServer: k3s.firstServer,
+        endpoint: machines.endpoint, nodeReady: Object.fromEntries(k3s.steps.map(s => [s.node.name, s.install])),
+    });
+    return { machines, k3s, gatewayApi, policies };
 });
 
 // 7. Outputs.
+const { machines, k3s, gatewayApi, policies } = cluster;
 const first = k3s.firstServer;
 export const kubeconfig = k3s.kubeconfig;
 export const apiEndpoint = pulumi.interpolate`https://${machines.endpoint.kubeconfigHost}:${machines.endpoint.port}`;
 export const k8sServiceHost = machines.endpoint.serviceHost;
-export const nodes = pulumi.all(machines.nodes.map(n => pulumi.all([n.sshAddress]).apply(([ssh]) => ({
+export const nodes = pulumi.all(machines.nodes.map(n => n.sshAddress.apply(ssh => ({
     name: n.name, role: n.role, sshAddress: ssh, privateAddress: n.privateAddress,
 }))));
 export const commands = pulumi.all([first.connection.host, first.connection.port, first.connection.user])

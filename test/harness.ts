@@ -13,7 +13,10 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { PROJECT } from "../components/config";
 import { PLATFORM_ENV, SKIP_HOST_TOOLS_ENV } from "../components/nodes/host-tools";
 
-export const ROOT = path.resolve(__dirname, "..");
+import { projectRoot } from "../components/shared/script";
+
+/** The project root, also when this file runs compiled from .cache/bench-build. */
+export const ROOT = projectRoot(__dirname);
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 export interface RecordedResource {
@@ -99,6 +102,10 @@ export interface RunOptions {
     preview?: boolean;
     /** Host OS the program believes it runs on (Colima VM type). Default: this machine's. */
     platform?: NodeJS.Platform;
+    /** Record the graph (default). The benchmark turns it off to time the program, not the recorder. */
+    record?: boolean;
+    /** Program entry relative to the project root. Default: index.ts. */
+    entry?: string;
 }
 
 /** The stack file's config as the Pulumi CLI hands it to a program: strings, structured values as JSON. */
@@ -164,12 +171,14 @@ function hasSecret(v: any): boolean {
 }
 
 let recording: RecordedResource[] = [];
+let recordingOn = true;
 let patched = false;
 function patchMonitor(): void {
     if (patched) return;
     patched = true;
     const original = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (this: MockMonitor, req: any, callback: any) {
+        if (!recordingOn) return original.call(this, req, callback);
         const raw = req.getObject()?.toJavaScript?.() ?? {};
         const ct = req.getCustomtimeouts?.();
         const propDeps: Record<string, string[]> = {};
@@ -246,12 +255,13 @@ async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     if (opts.platform) process.env[PLATFORM_ENV] = opts.platform; else delete process.env[PLATFORM_ENV];
     pulumi.runtime.setAllConfig(config, secretKeys);
     recording = [];
+    recordingOn = opts.record ?? true;
     const local = recording;
     await pulumi.runtime.setMocks({
         newResource: args => ({ id: args.custom ? numericId(args.name) : undefined, state: mockState(args.type, args.name, args.inputs) }),
         call: args => args.inputs,
     }, PROJECT, opts.stack, opts.preview ?? false);
-    const entry = require.resolve(path.join(ROOT, "index.ts"));
+    const entry = require.resolve(path.join(ROOT, opts.entry ?? "index.ts"));
     delete require.cache[entry];
     try {
         const exports = require(entry) as Record<string, unknown>;

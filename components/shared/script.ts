@@ -18,8 +18,17 @@ export interface Script {
 
 const cache = new Map<string, Script>();
 
+/** The project root: the first ancestor with a package.json (works from the sources and from bin/). */
+export function projectRoot(from: string = __dirname): string {
+    for (let dir = from; ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+        if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+    }
+}
+
+/** Loads `components/<stage>/scripts/<name>` from the source tree; stageDir is the calling stage's __dirname. */
 export function loadScript(stageDir: string, name: string): Script {
-    const file = path.join(stageDir, "scripts", name);
+    const file = path.join(projectRoot(stageDir), "components", path.basename(stageDir), "scripts", name);
     let script = cache.get(file);
     if (!script) {
         const text = fs.readFileSync(file, "utf8");

@@ -1,0 +1,51 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as YAML from "yaml";
+import { assertBuildFresh, withShallowStackTraces } from "../components/shared/runtime";
+import { ROOT } from "./harness";
+
+describe("runtime: compiled program", () => {
+    function project(): string {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-"));
+        fs.writeFileSync(path.join(dir, "package.json"), "{}");
+        fs.writeFileSync(path.join(dir, "index.ts"), "");
+        fs.mkdirSync(path.join(dir, "components", "k3s"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "components", "k3s", "index.ts"), "");
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.writeFileSync(path.join(dir, "bin", "index.js"), "");
+        return dir;
+    }
+    const touch = (f: string, secondsAgo: number) => { const t = new Date(Date.now() - secondsAgo * 1000); fs.utimesSync(f, t, t); };
+
+    it("refuses bin/index.js older than the sources, with the command to run", () => {
+        const dir = project();
+        touch(path.join(dir, "bin", "index.js"), 60);
+        touch(path.join(dir, "index.ts"), 120);
+        touch(path.join(dir, "components", "k3s", "index.ts"), 10);
+        assert.throws(() => assertBuildFresh(path.join(dir, "bin", "index.js")), /bin\/index\.js is older than the TypeScript sources: run `npm run build`/);
+        touch(path.join(dir, "components", "k3s", "index.ts"), 120);
+        assert.doesNotThrow(() => assertBuildFresh(path.join(dir, "bin", "index.js")));
+        assert.doesNotThrow(() => assertBuildFresh(path.join(dir, "index.ts")), "running the sources needs no build");
+    });
+
+    it("shallow stack traces only while the graph is built, restored even when it throws", () => {
+        const before = Error.stackTraceLimit;
+        assert.strictEqual(withShallowStackTraces(() => Error.stackTraceLimit), 1);
+        assert.strictEqual(Error.stackTraceLimit, before);
+        assert.throws(() => withShallowStackTraces(() => { throw new Error("boom"); }), /boom/);
+        assert.strictEqual(Error.stackTraceLimit, before);
+    });
+
+    it("Pulumi runs the compiled entry point that npm ci builds", () => {
+        const pulumiYaml = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        assert.strictEqual(pulumiYaml.main, "bin/index.js");
+        assert.strictEqual(pulumiYaml.runtime.options.typescript, false);
+        assert.strictEqual(pkg.main, "bin/index.js");
+        assert.strictEqual(pkg.scripts.prepare, "npm run build");
+        const build = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8"));
+        assert.strictEqual(build.compilerOptions.outDir, "bin");
+    });
+});
