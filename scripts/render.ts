@@ -20,12 +20,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { Graph, runProgram } from "../test/harness";
+import { Graph, runProgram, stackConfig } from "../test/harness";
 import { TOKEN_PLACEHOLDER } from "../components/k3s/config";
 import { firewallRules, planNodes } from "../components/nodes";
 import { baselinePolicies, orderedFileNames } from "../components/policies";
 import { ClusterConfig, validateConfig } from "../components/config";
-import { stackConfig } from "../test/harness";
 
 function parseArgs(argv: string[]): { stack: "local" | "prod"; out: string } {
     let stack = "";

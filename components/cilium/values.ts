@@ -68,8 +68,3 @@ export function ciliumValues(config: ClusterConfig, endpoint: CiliumEndpoint, op
     };
     return deepMerge(values, c.valuesOverride as HelmValues);
 }
-
-/** The cilium-config keys whose change on a running cluster needs every node restarted. */
-export function datapathMode(config: ClusterConfig): string {
-    return config.cilium.routingMode === "tunnel" ? `tunnel/${config.cilium.tunnelProtocol}` : "native";
-}

@@ -174,8 +174,3 @@ export function enforcementProblems(config: ClusterConfig, policies: readonly Ba
 export function orderedFileNames(policies: readonly BaselinePolicy[]): string[] {
     return policies.map((p, i) => `${String(i + 1).padStart(2, "0")}-${p.name}.yaml`);
 }
-
-/** Tier order must hold in the list itself (the component applies tiers in sequence). */
-export function sortByTier(policies: readonly BaselinePolicy[]): BaselinePolicy[] {
-    return [...policies].sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
-}
