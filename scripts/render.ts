@@ -22,6 +22,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { Graph, runProgram, stackConfig } from "../test/harness";
 import { TOKEN_PLACEHOLDER } from "../components/k3s/config";
+import { parseScriptCommand } from "../components/shared/script";
 import { firewallRules, planNodes } from "../components/nodes";
 import { baselinePolicies, orderedFileNames } from "../components/policies";
 import { ClusterConfig, validateConfig } from "../components/config";
@@ -63,10 +64,10 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
         for (const phase of ["create", "update", "delete"]) {
             const line = r.inputs[phase] as string | undefined;
             if (!line) continue;
-            const m = /^bash -c '([\s\S]*)' (\S+\.sh)((?: .*)?)$/.exec(line);
-            if (m) {
-                scripts.set(m[2], m[1].replace(/'\\''/g, "'"));
-                commands.push(`${r.name} ${phase}: ${m[2]}${m[3]}`);
+            const script = parseScriptCommand(line);
+            if (script) {
+                scripts.set(script.name, script.text);
+                commands.push(`${r.name} ${phase}: ${script.name}${script.args}`);
             } else {
                 commands.push(`${r.name} ${phase}: ${line}`);
             }

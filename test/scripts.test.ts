@@ -5,6 +5,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { ROOT } from "./harness";
 import { sandbox, Sandbox, scriptPath } from "./shell";
+import { parseScriptCommand, scriptCommand } from "../components/shared/script";
 
 const ALL_SCRIPTS = ["nodes", "k3s", "cilium", "policies"].flatMap(stage =>
     fs.readdirSync(path.join(ROOT, "components", stage, "scripts")).filter(f => f.endsWith(".sh")).map(f => scriptPath(stage, f)));
@@ -28,6 +29,17 @@ describe("scripts: every script", () => {
             assert.ok(lines.includes("set -euo pipefail"), "missing set -euo pipefail");
         });
     }
+});
+
+describe("scripts: how they are sent", () => {
+    it("scriptCommand and parseScriptCommand round-trip text with quotes, and arguments are quoted", () => {
+        const script = { name: "x.sh", path: "/x.sh", text: "#!/usr/bin/env bash\necho 'it'\\''s' \"$1\"\n", sha256: "" };
+        const line = scriptCommand(script, ["node-1", "a b", 6443]);
+        assert.deepStrictEqual(parseScriptCommand(line), { name: "x.sh", text: script.text, args: " node-1 'a b' 6443" });
+        assert.strictEqual(parseScriptCommand("true"), undefined);
+        const out = execFileSync("bash", ["-c", `${scriptCommand({ ...script, text: 'printf "%s|" "$0" "$@"' }, ["it's", "b"])}`], { encoding: "utf8" });
+        assert.strictEqual(out, "x.sh|it's|b|");
+    });
 });
 
 describe("scripts: preflight.sh", () => {

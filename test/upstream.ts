@@ -18,33 +18,28 @@ export interface Artifact {
     env: string;
 }
 
-const CRD_URL = "https://raw.githubusercontent.com/cilium/cilium/v1.18.4/pkg/k8s/apis/cilium.io/client/crds";
+/** A Cilium 1.18.4 CRD file: its place in ../shared/upstream and its official URL follow from one name. */
+function ciliumCrd(file: string, env: string, sha256: string): Artifact {
+    return {
+        path: `cilium/1.18.4/crds/${file}`, env, sha256,
+        url: `https://raw.githubusercontent.com/cilium/cilium/v1.18.4/pkg/k8s/apis/cilium.io/client/crds/${file}`,
+    };
+}
+
 export const ARTIFACTS = {
     ciliumChart: {
         path: "cilium/1.18.4/cilium-1.18.4.tgz", env: "CILIUM_CHART",
         sha256: "c361ca567b319af64b82736ab4c5927a201b1f5dbae4e909c7aeaabce0571299",
         url: "https://helm.cilium.io/cilium-1.18.4.tgz",
     },
-    ccnpCrd: {
-        path: "cilium/1.18.4/crds/v2/ciliumclusterwidenetworkpolicies.yaml", env: "CILIUM_CCNP_CRD",
-        sha256: "c54b5358d006638a29257e97c1f1d417005ce999fce32c0270960fc4f75c246b",
-        url: `${CRD_URL}/v2/ciliumclusterwidenetworkpolicies.yaml`,
-    },
-    nodeConfigCrd: {
-        path: "cilium/1.18.4/crds/v2/ciliumnodeconfigs.yaml", env: "CILIUM_NODECONFIG_CRD",
-        sha256: "35216ada408deb43f754344b54bc38c21cdfe0508805f0a66c48f5c48186173c",
-        url: `${CRD_URL}/v2/ciliumnodeconfigs.yaml`,
-    },
-    lbIpPoolCrd: {
-        path: "cilium/1.18.4/crds/v2/ciliumloadbalancerippools.yaml", env: "CILIUM_LBIPPOOL_CRD",
-        sha256: "4d39781e4aa3e489fd67048539b87dad16eecaa88e48fcb2cadbf0d25ebc4648",
-        url: `${CRD_URL}/v2/ciliumloadbalancerippools.yaml`,
-    },
-    l2PolicyCrd: {
-        path: "cilium/1.18.4/crds/v2alpha1/ciliuml2announcementpolicies.yaml", env: "CILIUM_L2POLICY_CRD",
-        sha256: "08933156770d85f8f3763ec32f9a2d8fb6a4deac2e27d94f1d7a16a73c044bdf",
-        url: `${CRD_URL}/v2alpha1/ciliuml2announcementpolicies.yaml`,
-    },
+    ccnpCrd: ciliumCrd("v2/ciliumclusterwidenetworkpolicies.yaml", "CILIUM_CCNP_CRD",
+        "c54b5358d006638a29257e97c1f1d417005ce999fce32c0270960fc4f75c246b"),
+    nodeConfigCrd: ciliumCrd("v2/ciliumnodeconfigs.yaml", "CILIUM_NODECONFIG_CRD",
+        "35216ada408deb43f754344b54bc38c21cdfe0508805f0a66c48f5c48186173c"),
+    lbIpPoolCrd: ciliumCrd("v2/ciliumloadbalancerippools.yaml", "CILIUM_LBIPPOOL_CRD",
+        "4d39781e4aa3e489fd67048539b87dad16eecaa88e48fcb2cadbf0d25ebc4648"),
+    l2PolicyCrd: ciliumCrd("v2alpha1/ciliuml2announcementpolicies.yaml", "CILIUM_L2POLICY_CRD",
+        "08933156770d85f8f3763ec32f9a2d8fb6a4deac2e27d94f1d7a16a73c044bdf"),
 } satisfies Record<string, Artifact>;
 
 export const CACHE = path.join(ROOT, ".cache");

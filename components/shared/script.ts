@@ -47,6 +47,15 @@ export function scriptCommand(script: Script, args: readonly (string | number)[]
     return ["bash", "-c", shellQuote(script.text), script.name, ...args.map(a => shellQuote(String(a)))].join(" ");
 }
 
+/**
+ * The inverse of scriptCommand: recovers the script text, its name and the argument string from a command line,
+ * or undefined for a command that is not a script (e.g. `true`). Used by `npm run render`.
+ */
+export function parseScriptCommand(line: string): { name: string; text: string; args: string } | undefined {
+    const m = /^bash -c '([\s\S]*)' (\S+\.sh)((?: .*)?)$/.exec(line);
+    return m ? { text: m[1].replace(/'\\''/g, "'"), name: m[2], args: m[3] } : undefined;
+}
+
 /** Stable hash of JSON-able data, for `triggers` that must change exactly when the data does. */
 export function contentHash(data: unknown): string {
     return crypto.createHash("sha256").update(JSON.stringify(data)).digest("hex").slice(0, 16);
