@@ -30,12 +30,27 @@ describe("runtime: compiled program", () => {
         assert.doesNotThrow(() => assertBuildFresh(path.join(dir, "index.ts")), "running the sources needs no build");
     });
 
-    it("shallow stack traces only while the graph is built, restored even when it throws", () => {
+    it("no stack traces only while the graph is built, restored even when it throws", () => {
         const before = Error.stackTraceLimit;
-        assert.strictEqual(withShallowStackTraces(() => Error.stackTraceLimit), 1);
+        assert.strictEqual(withShallowStackTraces(() => Error.stackTraceLimit, {}), 0);
         assert.strictEqual(Error.stackTraceLimit, before);
-        assert.throws(() => withShallowStackTraces(() => { throw new Error("boom"); }), /boom/);
+        assert.throws(() => withShallowStackTraces(() => { throw new Error("boom"); }, {}), /boom/);
         assert.strictEqual(Error.stackTraceLimit, before);
+    });
+
+    it("an error thrown while building says how to get its stack trace, and K3S_CILIUM_FULL_STACKS=1 keeps them", () => {
+        const thrown = (env: NodeJS.ProcessEnv) => {
+            try { withShallowStackTraces(() => { throw new TypeError("bad node"); }, env); } catch (e) { return e as Error; }
+            throw new Error("did not throw");
+        };
+        const shallow = thrown({});
+        assert.ok(shallow instanceof TypeError);
+        assert.strictEqual(shallow.message, "bad node", "the message is untouched");
+        assert.match(shallow.stack!, /^TypeError: bad node\n {4}\(no stack trace: .*rerun with K3S_CILIUM_FULL_STACKS=1 to get them\)$/);
+        const full = thrown({ K3S_CILIUM_FULL_STACKS: "1" });
+        assert.match(full.stack!, /^TypeError: bad node\n {4}at /);
+        assert.ok(!full.stack!.includes("no stack trace"));
+        assert.strictEqual(withShallowStackTraces(() => Error.stackTraceLimit, { K3S_CILIUM_FULL_STACKS: "1" }), Error.stackTraceLimit);
     });
 
     it("Pulumi runs the compiled entry point that npm ci builds", () => {
