@@ -54,8 +54,8 @@ export interface ModelledResource {
     custom: boolean;
 }
 
-/** Which model step a recorded resource is. */
-export function stepOf(r: ModelledResource, opts: { enforcing?: boolean } = {}): keyof typeof LATENCY {
+/** The model steps a recorded resource performs (a remote command may run several scripts in one SSH session). */
+export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {}): (keyof typeof LATENCY)[] {
     const byType: Record<string, keyof typeof LATENCY> = {
         "hcloud:index/network:Network": "network",
         "hcloud:index/networkSubnet:NetworkSubnet": "subnet",
@@ -74,25 +74,24 @@ export function stepOf(r: ModelledResource, opts: { enforcing?: boolean } = {}):
         "kubernetes:helm.sh/v4:Chart": "ciliumChart",
         "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy": "policy",
     };
-    if (byType[r.type]) return byType[r.type];
-    if (r.type.startsWith("kubernetes:cilium.io/")) return "ciliumObject";
+    if (byType[r.type]) return [byType[r.type]];
+    if (r.type.startsWith("kubernetes:cilium.io/")) return ["ciliumObject"];
     if (r.type === "command:remote:Command") {
         const n = r.name;
-        if (n.endsWith("-boot")) return "boot";
-        if (n.endsWith("-preflight")) return "preflight";
-        if (n.endsWith("-config")) return "config";
-        if (n.endsWith("-install")) return /-server-1-install$/.test(n) ? "installFirstServer" : n.includes("-server-") ? "joinServer" : "joinAgent";
-        if (n.endsWith("-api-ready")) return "apiReady";
-        if (n.endsWith("-kubeconfig")) return "kubeconfig";
-        if (n.endsWith("-servers-at-version")) return "skewGate";
-        if (n.endsWith("-drain")) return "drainHook";
-        if (n.endsWith("-datapath-guard")) return "datapathGuard";
-        if (n.endsWith("-cilium-rollout")) return "ciliumRollout";
-        if (n.endsWith("-cilium-crd-gate")) return "crdGate";
-        if (n.endsWith("-reachable")) return "reachability";
-        if (n.endsWith("-audit-mode")) return opts.enforcing ? "auditModeEnforce" : "auditModeKeep";
+        // wait-boot.sh + preflight.sh; configure.sh + install.sh (components/k3s: one command each).
+        if (n.endsWith("-preflight")) return ["boot", "preflight"];
+        if (n.endsWith("-install")) return ["config", /-server-1-install$/.test(n) ? "installFirstServer" : n.includes("-server-") ? "joinServer" : "joinAgent"];
+        if (n.endsWith("-api-ready")) return ["apiReady"];
+        if (n.endsWith("-kubeconfig")) return ["kubeconfig"];
+        if (n.endsWith("-servers-at-version")) return ["skewGate"];
+        if (n.endsWith("-drain")) return ["drainHook"];
+        if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
+        if (n.endsWith("-cilium-rollout")) return ["ciliumRollout"];
+        if (n.endsWith("-cilium-crd-gate")) return ["crdGate"];
+        if (n.endsWith("-reachable")) return ["reachability"];
+        if (n.endsWith("-audit-mode")) return [opts.enforcing ? "auditModeEnforce" : "auditModeKeep"];
         throw new Error(`no latency model for remote command ${n}`);
     }
-    if (!r.custom || r.type.startsWith("pulumi:providers:")) return "free";
+    if (!r.custom || r.type.startsWith("pulumi:providers:")) return ["free"];
     throw new Error(`no latency model for ${r.type} (${r.name}); add it to bench/latency.ts`);
 }

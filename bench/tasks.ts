@@ -1,6 +1,8 @@
 import { Graph, RecordedResource } from "../test/harness";
-import { LATENCY, stepOf } from "./latency";
+import { LATENCY, stepsOf } from "./latency";
 import { Task } from "./calc";
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 const INSIDE = (r: RecordedResource) =>
     r.type.startsWith("command:remote:") || r.type.startsWith("kubernetes:");
@@ -16,12 +18,12 @@ export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Ta
         return r.custom || r.remote ? [urn] : [urn, ...g.descendants(urn).map(d => d.urn)];
     };
     return g.resources.map(r => {
-        const step = LATENCY[stepOf(r, opts)];
+        const steps = stepsOf(r, opts).map(k => LATENCY[k]);
         // A resource also waits for its explicit provider (`urn::id`): the Kubernetes provider needs the kubeconfig.
         const provider = r.provider ? r.provider.split("::").slice(0, -1).join("::") : "";
         const deps = [...new Set([...g.edges(r), ...(provider ? [provider] : [])].flatMap(expand))].filter(u => u !== r.urn && g.byUrn(u));
         return {
-            id: r.urn, name: r.name, up: step.up, destroy: step.destroy, deps,
+            id: r.urn, name: r.name, up: sum(steps.map(s => s.up)), destroy: sum(steps.map(s => s.destroy)), deps,
             deletedWithTarget: r.deletedWith || undefined, inside: INSIDE(r),
         };
     });

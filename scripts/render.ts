@@ -22,7 +22,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { Graph, runProgram, stackConfig } from "../test/harness";
 import { TOKEN_PLACEHOLDER } from "../components/k3s/config";
-import { parseScriptCommand } from "../components/shared/script";
+import { parseScriptCommands } from "../components/shared/script";
 import { firewallRules, planNodes } from "../components/nodes";
 import { baselinePolicies, orderedFileNames } from "../components/policies";
 import { ClusterConfig, validateConfig } from "../components/config";
@@ -51,10 +51,11 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
     files.set("nodes.json", json(planNodes(config).map(n => ({ name: n.name, role: n.role, privateAddress: n.privateAddress, serverType: n.serverType }))));
     if (config.provider === "hetzner") files.set("firewall.json", json(firewallRules(config)));
 
-    for (const cfg of g.ofType("command:remote:Command").filter(r => r.name.endsWith("-config")).sort((a, b) => a.name.localeCompare(b.name))) {
-        const doc = YAML.parse(cfg.inputs.stdin);
+    // Each node's k3s config.yaml travels on the stdin of its install command.
+    for (const cmd of g.ofType("command:remote:Command").filter(r => r.name.endsWith("-install")).sort((a, b) => a.name.localeCompare(b.name))) {
+        const doc = YAML.parse(cmd.inputs.stdin);
         doc.token = TOKEN_PLACEHOLDER;
-        files.set(`k3s/${cfg.name.replace(/-config$/, "")}/config.yaml`, yaml(doc));
+        files.set(`k3s/${cmd.name.replace(/-install$/, "")}/config.yaml`, yaml(doc));
     }
 
     const commands: string[] = [];
@@ -64,10 +65,10 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
         for (const phase of ["create", "update", "delete"]) {
             const line = r.inputs[phase] as string | undefined;
             if (!line) continue;
-            const script = parseScriptCommand(line);
-            if (script) {
-                scripts.set(script.name, script.text);
-                commands.push(`${r.name} ${phase}: ${script.name}${script.args}`);
+            const parsed = parseScriptCommands(line);
+            if (parsed) {
+                for (const script of parsed) scripts.set(script.name, script.text);
+                commands.push(`${r.name} ${phase}: ${parsed.map(s => `${s.name}${s.args}`).join(" && ")}`);
             } else {
                 commands.push(`${r.name} ${phase}: ${line}`);
             }

@@ -2,11 +2,12 @@ import * as assert from "assert";
 import * as YAML from "yaml";
 import { Graph, MOCK_TOKEN, resolve, runProgram } from "./harness";
 import { rewriteKubeconfig } from "../components/k3s";
+import { parseScriptCommands } from "../components/shared/script";
 
 const NODES = ["k3s-cilium-server-1", "k3s-cilium-server-2", "k3s-cilium-server-3", "k3s-cilium-agent-1", "k3s-cilium-agent-2"];
 
 function configOf(g: Graph, node: string): Record<string, any> {
-    return YAML.parse(g.get(`${node}-config`).inputs.stdin);
+    return YAML.parse(g.get(`${node}-install`).inputs.stdin);
 }
 
 describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
@@ -14,21 +15,29 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
     before(async () => { g = await runProgram({ stack: "prod" }); });
     const step = (node: string, s: string) => g.get(`${node}-${s}`);
 
-    it("boot ≺ preflight ≺ config ≺ install on every node, and boot follows the machine", () => {
+    const scriptsOf = (cmd: string) => parseScriptCommands(cmd)!.map(s => `${s.name}${s.args}`);
+
+    it("boot wait ≺ preflight ≺ config ≺ install on every node, and the first command follows the machine", () => {
         for (const n of NODES) {
-            assert.ok(g.dependsOn(step(n, "boot"), g.get(n, "hcloud:index/server:Server")), `${n}: boot waits for the server`);
-            assert.ok(g.dependsOn(step(n, "preflight"), step(n, "boot")), `${n}: preflight after boot`);
-            assert.ok(g.dependsOn(step(n, "config"), step(n, "preflight")), `${n}: config after preflight`);
-            assert.ok(g.dependsOn(step(n, "install"), step(n, "config")), `${n}: install after config`);
-            assert.ok(!g.dependsOn(step(n, "preflight"), step(n, "config")), "no cycle");
+            const preflight = step(n, "preflight");
+            const install = step(n, "install");
+            assert.ok(g.dependsOn(preflight, g.get(n, "hcloud:index/server:Server")), `${n}: preflight waits for the server`);
+            assert.ok(g.dependsOn(install, preflight), `${n}: install after preflight`);
+            assert.ok(!g.dependsOn(preflight, install), "no cycle");
+            assert.deepStrictEqual(scriptsOf(preflight.inputs.create).map(s => s.split(" ")[0]), ["wait-boot.sh", "preflight.sh"], `${n}: boot wait first`);
+            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh"], `${n}: config first`);
+            assert.strictEqual(install.inputs.update, install.inputs.create, `${n}: an update rewrites the config and converges the version`);
         }
+        assert.deepStrictEqual(scriptsOf(step("k3s-cilium-agent-1", "install").inputs.create),
+            ["configure.sh k3s-cilium-agent-1 agent", "install.sh k3s-cilium-agent-1 agent v1.33.5+k3s1"]);
     });
 
     it("waits for SSH without a dial limit, bounded by customTimeouts", () => {
         for (const n of NODES) {
-            const boot = step(n, "boot");
-            assert.strictEqual(boot.inputs.connection.dialErrorLimit, -1);
-            assert.match(boot.customTimeouts.create ?? "", /^\d+s$/);
+            const preflight = step(n, "preflight");
+            assert.strictEqual(preflight.inputs.connection.dialErrorLimit, -1);
+            assert.match(preflight.customTimeouts.create ?? "", /^\d+s$/);
+            assert.match(scriptsOf(preflight.inputs.create)[0], new RegExp(`^wait-boot.sh ${n} \\d+$`));
             assert.strictEqual(step(n, "install").inputs.connection.dialErrorLimit, 10);
         }
     });
@@ -50,7 +59,7 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.ok(g.dependsOn(install, g.get("k3s-cilium-servers-at-version")), `${a} waits for the version-skew gate`);
             assert.ok(!g.dependsOn(install, step("k3s-cilium-server-2", "install")), `${a} must not queue behind the serial server joins`);
             for (const other of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"].filter(o => o !== a)) {
-                for (const s of ["boot", "preflight", "config", "install"]) {
+                for (const s of ["preflight", "install"]) {
                     assert.ok(!g.dependsOn(install, step(other, s)), `${a} must not wait for ${other}-${s}`);
                 }
             }
@@ -70,7 +79,7 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
     it("remote commands on a machine are deleted with it; agent drains run on the first server", () => {
         for (const n of NODES) {
             const server = g.get(n, "hcloud:index/server:Server");
-            for (const s of ["boot", "preflight", "config", "install"]) {
+            for (const s of ["preflight", "install"]) {
                 assert.strictEqual(step(n, s).deletedWith, server.urn, `${n}-${s}`);
             }
         }
@@ -134,7 +143,7 @@ describe("k3s: secrets", () => {
 
     it("the token travels only on stdin, which is secret", () => {
         for (const n of NODES) {
-            const cfg = g.get(`${n}-config`);
+            const cfg = g.get(`${n}-install`);
             assert.strictEqual(YAML.parse(cfg.inputs.stdin).token, MOCK_TOKEN);
             assert.ok(cfg.secretInputs.includes("stdin"), `${n}: stdin not secret`);
             assert.ok(cfg.additionalSecretOutputs.includes("stdin"));

@@ -77,7 +77,7 @@ describe("nodes: Hetzner (prod)", () => {
 
     it("puts every server and LB address into tls-san", async () => {
         const g = await runProgram({ stack: "prod" });
-        const cfg = g.get("k3s-cilium-server-1-config").inputs.stdin as string;
+        const cfg = g.get("k3s-cilium-server-1-install").inputs.stdin as string;
         for (const addr of ["10.0.1.2", "203.0.113.200", "2001:db8:ff::1", "10.0.1.10", "10.0.1.11", "10.0.1.12", "203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
             assert.ok(cfg.includes(`- ${addr}`), `tls-san lacks ${addr}`);
         }
@@ -188,7 +188,7 @@ describe("nodes: Colima (local)", () => {
 
     it("connects over SSH with the endpoint from ssh-config and the key as a secret", async () => {
         const g = await runProgram({ stack: "local" });
-        const boot = g.get("k3s-cilium-server-1-boot");
+        const boot = g.get("k3s-cilium-server-1-preflight");
         assert.deepStrictEqual([boot.inputs.connection.host, boot.inputs.connection.port, boot.inputs.connection.user], ["127.0.0.1", 60022, "dev"]);
         assert.strictEqual(boot.inputs.connection.privateKey, fs.readFileSync(COLIMA_KEY_FIXTURE, "utf8"));
         assert.ok(boot.secretInputs.includes("connection"));

@@ -1,11 +1,11 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
-import { ROOT } from "./harness";
+import { ROOT, runProgram } from "./harness";
 import { sandbox, Sandbox, scriptPath } from "./shell";
-import { parseScriptCommand, scriptCommand } from "../components/shared/script";
+import { parseScriptCommands, scriptCommand, scriptFromText, scriptSequence } from "../components/shared/script";
 
 const ALL_SCRIPTS = ["nodes", "k3s", "cilium", "policies"].flatMap(stage =>
     fs.readdirSync(path.join(ROOT, "components", stage, "scripts")).filter(f => f.endsWith(".sh")).map(f => scriptPath(stage, f)));
@@ -32,13 +32,30 @@ describe("scripts: every script", () => {
 });
 
 describe("scripts: how they are sent", () => {
-    it("scriptCommand and parseScriptCommand round-trip text with quotes, and arguments are quoted", () => {
-        const script = { name: "x.sh", path: "/x.sh", text: "#!/usr/bin/env bash\necho 'it'\\''s' \"$1\"\n", sha256: "" };
+    it("scriptCommand and parseScriptCommands round-trip text with quotes, and arguments are quoted", () => {
+        const script = scriptFromText("x.sh", "/x.sh", "#!/usr/bin/env bash\necho 'it'\\''s' \"$1\"\n");
         const line = scriptCommand(script, ["node-1", "a b", 6443]);
-        assert.deepStrictEqual(parseScriptCommand(line), { name: "x.sh", text: script.text, args: " node-1 'a b' 6443" });
-        assert.strictEqual(parseScriptCommand("true"), undefined);
-        const out = execFileSync("bash", ["-c", `${scriptCommand({ ...script, text: 'printf "%s|" "$0" "$@"' }, ["it's", "b"])}`], { encoding: "utf8" });
+        assert.deepStrictEqual(parseScriptCommands(line), [{ name: "x.sh", text: script.text, args: " node-1 'a b' 6443" }]);
+        assert.strictEqual(parseScriptCommands("true"), undefined);
+        assert.strictEqual(parseScriptCommands("bash -c 'echo unterminated"), undefined);
+        const out = execFileSync("bash", ["-c", `${scriptCommand(scriptFromText("x.sh", "/x.sh", 'printf "%s|" "$0" "$@"'), ["it's", "b"])}`], { encoding: "utf8" });
         assert.strictEqual(out, "x.sh|it's|b|");
+    });
+
+    it("a sequence runs its scripts in order in one shell, stdin goes to the first, and stops at the first failure", () => {
+        const first = scriptFromText("first.sh", "/first.sh", 'read -r line; echo "$0 got $line && $1"');
+        const second = scriptFromText("second.sh", "/second.sh", 'read -r line || echo "$0 sees end of input"; exit "$1"');
+        const third = scriptFromText("third.sh", "/third.sh", 'echo "$0 ran"');
+        const ok = scriptSequence(scriptCommand(first, ["a && b"]), scriptCommand(second, [0]), scriptCommand(third));
+        assert.strictEqual(execFileSync("bash", ["-c", ok], { input: "secret\n", encoding: "utf8" }),
+            "first.sh got secret && a && b\nsecond.sh sees end of input\nthird.sh ran\n");
+        assert.deepStrictEqual(parseScriptCommands(ok)!.map(s => [s.name, s.text, s.args]), [
+            ["first.sh", first.text, " 'a && b'"], ["second.sh", second.text, " 0"], ["third.sh", third.text, ""],
+        ]);
+        const failing = scriptSequence(scriptCommand(first, ["x"]), scriptCommand(second, [3]), scriptCommand(third));
+        const r = spawnSync("bash", ["-c", failing], { input: "secret\n", encoding: "utf8" });
+        assert.strictEqual(r.status, 3);
+        assert.ok(!r.stdout.includes("third.sh ran"), "a failed script stops the sequence");
     });
 });
 
@@ -213,6 +230,55 @@ INSTALLER`);
         const r = sb.run(install, ["n", "server", "v1.33.5+k3s1"]);
         assert.notStrictEqual(r.code, 0);
         assert.strictEqual(r.stderr.trim(), "n: k3s: ERROR: cannot download the k3s installer from https://get.k3s.io");
+    });
+});
+
+describe("scripts: a node's install command as the program sends it (configure.sh && install.sh)", () => {
+    let line = "";
+    let config = "";
+    before(async () => {
+        const g = await runProgram({ stack: "prod" });
+        const install = g.get("k3s-cilium-agent-1-install");
+        line = install.inputs.create;
+        config = install.inputs.stdin;
+    });
+    function node(): Sandbox {
+        const sb = sandbox();
+        const state = path.join(sb.dir, "k3s-version");
+        sb.stub("k3s", `[ "$1" = "--version" ] && [ -f "${state}" ] && echo "k3s version $(cat "${state}") (abc123)"; exit 0`);
+        sb.stub("systemctl", `case "$1" in is-active) [ -f "${state}" ] ;; restart) log "systemctl restart $2" ;; esac`);
+        sb.stub("curl", `log "curl"; out=""; while [ "$#" -gt 0 ]; do [ "$1" = "-o" ] && out=$2; shift; done
+printf '%s\\n' 'echo "installer $INSTALL_K3S_VERSION" >> "$STUB_DIR/calls.log"; echo "$INSTALL_K3S_VERSION" > "$STUB_DIR/k3s-version"' > "$out"`);
+        fs.writeFileSync(path.join(sb.dir, "install-command.sh"), `${line}\n`);
+        return sb;
+    }
+    const run = (sb: Sandbox, stdin: string) =>
+        sb.run(path.join(sb.dir, "install-command.sh"), [], { stdin, env: { K3S_CONFIG_DIR: path.join(sb.dir, "etc") } });
+
+    it("writes the config from stdin, then installs; a rerun does nothing; a config change restarts once and downloads nothing", () => {
+        const sb = node();
+        const first = run(sb, config);
+        assert.strictEqual(first.code, 0, first.stderr);
+        assert.deepStrictEqual(first.stdout.trim().split("\n"), [
+            "k3s-cilium-agent-1: config: written", "k3s-cilium-agent-1: k3s: installing v1.33.5+k3s1 as agent", "k3s-cilium-agent-1: k3s: v1.33.5+k3s1 running",
+        ]);
+        assert.strictEqual(fs.readFileSync(path.join(sb.dir, "etc", "config.yaml"), "utf8"), config);
+        assert.deepStrictEqual(sb.calls(), ["curl", "installer v1.33.5+k3s1"]);
+        const again = run(sb, config);
+        assert.strictEqual(again.code, 0, again.stderr);
+        assert.match(again.stdout, /config: unchanged\n.*nothing to do/);
+        assert.strictEqual(sb.calls().length, 2);
+        const changed = run(sb, `${config}# changed\n`);
+        assert.strictEqual(changed.code, 0, changed.stderr);
+        assert.deepStrictEqual(sb.calls().slice(2), ["systemctl restart k3s-agent"]);
+    });
+
+    it("installs nothing when the config cannot be written", () => {
+        const sb = node();
+        const r = run(sb, "");
+        assert.notStrictEqual(r.code, 0);
+        assert.strictEqual(r.stderr.trim(), "k3s-cilium-agent-1: config: ERROR: no configuration on stdin");
+        assert.deepStrictEqual(sb.calls(), []);
     });
 });
 

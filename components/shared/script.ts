@@ -14,6 +14,8 @@ export interface Script {
     path: string;
     text: string;
     sha256: string;
+    /** `text` quoted once for `bash -c`: a hundred nodes share one script, so it is not re-quoted per command. */
+    quoted: string;
 }
 
 const cache = new Map<string, Script>();
@@ -26,14 +28,19 @@ export function projectRoot(from: string = __dirname): string {
     }
 }
 
+/** A Script from its text (loadScript reads it from disk; tests build their own). */
+export function scriptFromText(name: string, file: string, text: string): Script {
+    return { name, path: file, text, sha256: crypto.createHash("sha256").update(text).digest("hex"), quoted: shellQuote(text) };
+}
+
 /** Loads `components/<stage>/scripts/<name>` from the source tree; stageDir is the calling stage's __dirname. */
 export function loadScript(stageDir: string, name: string): Script {
-    const file = path.join(projectRoot(stageDir), "components", path.basename(stageDir), "scripts", name);
-    let script = cache.get(file);
+    const key = path.join(stageDir, name);
+    let script = cache.get(key);
     if (!script) {
-        const text = fs.readFileSync(file, "utf8");
-        script = { name, path: file, text, sha256: crypto.createHash("sha256").update(text).digest("hex") };
-        cache.set(file, script);
+        const file = path.join(projectRoot(stageDir), "components", path.basename(stageDir), "scripts", name);
+        script = scriptFromText(name, file, fs.readFileSync(file, "utf8"));
+        cache.set(key, script);
     }
     return script;
 }
@@ -44,16 +51,51 @@ export function loadScript(stageDir: string, name: string): Script {
  * never go into arguments — they travel on stdin, which the command resources mark secret.
  */
 export function scriptCommand(script: Script, args: readonly (string | number)[] = []): string {
-    return ["bash", "-c", shellQuote(script.text), script.name, ...args.map(a => shellQuote(String(a)))].join(" ");
+    return ["bash", "-c", script.quoted, script.name, ...args.map(a => shellQuote(String(a)))].join(" ");
 }
 
 /**
- * The inverse of scriptCommand: recovers the script text, its name and the argument string from a command line,
- * or undefined for a command that is not a script (e.g. `true`). Used by `npm run render`.
+ * Several script commands in one SSH session, each only if the one before succeeded. stdin goes to the first
+ * (configure.sh reads it whole; later scripts see end-of-file).
  */
-export function parseScriptCommand(line: string): { name: string; text: string; args: string } | undefined {
-    const m = /^bash -c '([\s\S]*)' (\S+\.sh)((?: .*)?)$/.exec(line);
-    return m ? { text: m[1].replace(/'\\''/g, "'"), name: m[2], args: m[3] } : undefined;
+export function scriptSequence(...commands: string[]): string {
+    return commands.join(" && ");
+}
+
+/** Splits a command line into `&&`-separated commands of unquoted words (the subset shellQuote produces). */
+function shellWords(line: string): string[][] | undefined {
+    const commands: string[][] = [[]];
+    let i = 0;
+    while (i < line.length) {
+        if (line[i] === " ") { i++; continue; }
+        if (line.startsWith("&& ", i) || line.slice(i) === "&&") { commands.push([]); i += 2; continue; }
+        let word = "";
+        while (i < line.length && line[i] !== " ") {
+            if (line[i] === "'") {
+                const close = line.indexOf("'", i + 1);
+                if (close < 0) return undefined;
+                word += line.slice(i + 1, close);
+                i = close + 1;
+            } else if (line[i] === "\\" && i + 1 < line.length) {
+                word += line[i + 1];
+                i += 2;
+            } else {
+                word += line[i++];
+            }
+        }
+        commands[commands.length - 1].push(word);
+    }
+    return commands;
+}
+
+/**
+ * The inverse of scriptCommand / scriptSequence: recovers each script's text, name and (re-quoted) arguments from a
+ * command line, or undefined for a line that is not made of scripts (e.g. `true`). Used by `npm run render`.
+ */
+export function parseScriptCommands(line: string): { name: string; text: string; args: string }[] | undefined {
+    const commands = shellWords(line);
+    if (!commands || !commands.every(c => c.length >= 4 && c[0] === "bash" && c[1] === "-c" && c[3].endsWith(".sh"))) return undefined;
+    return commands.map(([, , text, name, ...args]) => ({ name, text, args: args.map(a => ` ${shellQuote(a)}`).join("") }));
 }
 
 /** Stable hash of JSON-able data, for `triggers` that must change exactly when the data does. */
