@@ -1,4 +1,7 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "./harness";
 import { destroySchedule, Task, upMakespanLimited, upSchedule } from "../bench/calc";
 import { checks, modelRow, physicalLimit, SIZES } from "../bench/run";
 import { LATENCY } from "../bench/latency";
@@ -47,7 +50,7 @@ describe("bench: modeled bounds on the program's real graph", function () {
         assert.strictEqual(small.limit, physicalLimit(SIZES[2]));
         assert.ok(small.upCriticalPath[0] === "k3s-cilium-network" && small.upCriticalPath.includes("k3s-cilium-cilium-rollout"));
         assert.ok(!small.upCriticalPath.some(n => n.includes("-server-2-")), "the serial server joins are off the critical path");
-        assert.ok(small.destroyCriticalPath.every(n => !n.includes("-boot") && !n.startsWith("ccnp-")));
+        assert.ok(small.destroyCriticalPath.every(n => !n.includes("-preflight") && !n.startsWith("ccnp-")));
     });
 
     it("the checks catch a regression: agents queued behind the server joins", () => {
@@ -65,5 +68,18 @@ describe("bench: modeled bounds on the program's real graph", function () {
 
     it("every model entry says where its number comes from", () => {
         for (const [k, step] of Object.entries(LATENCY)) assert.ok(step.why.length > 10, k);
+    });
+});
+
+describe("bench: README Performance tables", () => {
+    it("show exactly the numbers in bench/results.json (rerun `npm run bench` and copy them when they change)", () => {
+        const results = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "results.json"), "utf8"));
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## Performance"), readme.indexOf("## Troubleshooting"));
+        const rows = section.split("\n").filter(l => /^\| (local|prod [0-9+]+) \|/.test(l));
+        const modeled = results.rows.map((r: any) => `| ${r.label} | ${r.resources} | ${r.up} | ${r.upParallel10} | ${r.limit} | ${r.ratio} | ${r.destroy} |`);
+        const measured = results.measured.map((m: any) => `| ${m.label} | ${Math.round(m.evalMsMedian)} | ${Math.round(m.maxRssMiBMedian)} |`);
+        assert.deepStrictEqual(rows, [...modeled, ...measured]);
+        assert.deepStrictEqual(results.failures, [], "the committed results pass their own bounds");
     });
 });
