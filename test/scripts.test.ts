@@ -185,24 +185,28 @@ describe("scripts: configure.sh (k3s config.yaml)", () => {
     });
 });
 
-describe("scripts: install.sh (pinned k3s)", () => {
-    const install = scriptPath("k3s", "install.sh");
-    function node(): Sandbox {
-        const sb = sandbox();
-        const state = path.join(sb.dir, "k3s-version");
-        sb.stub("k3s", `[ "$1" = "--version" ] && [ -f "${state}" ] && echo "k3s version $(cat "${state}") (abc123)"; exit 0`);
-        sb.stub("systemctl", `[ "$1" = "is-active" ] && [ -f "${state}" ]`);
-        // The "installer" the curl stub downloads records how it was called and installs the requested version.
-        sb.stub("curl", `log "curl $*"; out=""; while [ "$#" -gt 0 ]; do [ "$1" = "-o" ] && out=$2; shift; done
+/**
+ * A k3s host for configure.sh and install.sh: `k3s --version` and `systemctl is-active` follow what the
+ * "installer" (downloaded by the curl stub) installed; installer runs and restarts are logged.
+ */
+function k3sHost(): Sandbox {
+    const sb = sandbox();
+    const state = path.join(sb.dir, "k3s-version");
+    sb.stub("k3s", `[ "$1" = "--version" ] && [ -f "${state}" ] && echo "k3s version $(cat "${state}") (abc123)"; exit 0`);
+    sb.stub("systemctl", `case "$1" in is-active) [ -f "${state}" ] ;; restart) log "systemctl restart $2" ;; esac`);
+    sb.stub("curl", `log "curl $*"; out=""; while [ "$#" -gt 0 ]; do [ "$1" = "-o" ] && out=$2; shift; done
 cat > "$out" <<'INSTALLER'
 echo "installer INSTALL_K3S_VERSION=$INSTALL_K3S_VERSION INSTALL_K3S_EXEC=$INSTALL_K3S_EXEC" >> "$STUB_DIR/calls.log"
 echo "$INSTALL_K3S_VERSION" > "$STUB_DIR/k3s-version"
 INSTALLER`);
-        return sb;
-    }
+    return sb;
+}
+
+describe("scripts: install.sh (pinned k3s)", () => {
+    const install = scriptPath("k3s", "install.sh");
 
     it("installs the pinned version; a rerun downloads nothing and restarts nothing", () => {
-        const sb = node();
+        const sb = k3sHost();
         const first = sb.run(install, ["srv-1", "server", "v1.33.5+k3s1"]);
         assert.strictEqual(first.code, 0, first.stderr);
         assert.match(first.stdout, /srv-1: k3s: installing v1\.33\.5\+k3s1 as server/);
@@ -216,7 +220,7 @@ INSTALLER`);
     });
 
     it("upgrades in place when the version changes", () => {
-        const sb = node();
+        const sb = k3sHost();
         sb.run(install, ["agent-1", "agent", "v1.32.9+k3s1"]);
         const up = sb.run(install, ["agent-1", "agent", "v1.33.5+k3s1"]);
         assert.strictEqual(up.code, 0, up.stderr);
@@ -225,7 +229,7 @@ INSTALLER`);
     });
 
     it("fails with one line when the installer cannot be downloaded", () => {
-        const sb = node();
+        const sb = k3sHost();
         sb.stub("curl", "exit 22");
         const r = sb.run(install, ["n", "server", "v1.33.5+k3s1"]);
         assert.notStrictEqual(r.code, 0);
@@ -243,12 +247,7 @@ describe("scripts: a node's install command as the program sends it (configure.s
         config = install.inputs.stdin;
     });
     function node(): Sandbox {
-        const sb = sandbox();
-        const state = path.join(sb.dir, "k3s-version");
-        sb.stub("k3s", `[ "$1" = "--version" ] && [ -f "${state}" ] && echo "k3s version $(cat "${state}") (abc123)"; exit 0`);
-        sb.stub("systemctl", `case "$1" in is-active) [ -f "${state}" ] ;; restart) log "systemctl restart $2" ;; esac`);
-        sb.stub("curl", `log "curl"; out=""; while [ "$#" -gt 0 ]; do [ "$1" = "-o" ] && out=$2; shift; done
-printf '%s\\n' 'echo "installer $INSTALL_K3S_VERSION" >> "$STUB_DIR/calls.log"; echo "$INSTALL_K3S_VERSION" > "$STUB_DIR/k3s-version"' > "$out"`);
+        const sb = k3sHost();
         fs.writeFileSync(path.join(sb.dir, "install-command.sh"), `${line}\n`);
         return sb;
     }
@@ -263,7 +262,8 @@ printf '%s\\n' 'echo "installer $INSTALL_K3S_VERSION" >> "$STUB_DIR/calls.log"; 
             "k3s-cilium-agent-1: config: written", "k3s-cilium-agent-1: k3s: installing v1.33.5+k3s1 as agent", "k3s-cilium-agent-1: k3s: v1.33.5+k3s1 running",
         ]);
         assert.strictEqual(fs.readFileSync(path.join(sb.dir, "etc", "config.yaml"), "utf8"), config);
-        assert.deepStrictEqual(sb.calls(), ["curl", "installer v1.33.5+k3s1"]);
+        assert.deepStrictEqual(sb.calls().map(c => c.split(" ")[0]), ["curl", "installer"]);
+        assert.strictEqual(sb.calls()[1], "installer INSTALL_K3S_VERSION=v1.33.5+k3s1 INSTALL_K3S_EXEC=agent");
         const again = run(sb, config);
         assert.strictEqual(again.code, 0, again.stderr);
         assert.match(again.stdout, /config: unchanged\n.*nothing to do/);
