@@ -9,18 +9,8 @@ import * as path from "path";
 import { runProgram } from "../test/harness";
 import { destroySchedule, round, Task, upMakespanLimited, upSchedule } from "./calc";
 import { LATENCY } from "./latency";
+import { Size, sizeOverrides, SIZES } from "./sizes";
 import { tasksFromGraph } from "./tasks";
-
-export interface Size { label: string; stack: "local" | "prod"; servers: number; agents: number }
-
-export const SIZES: Size[] = [
-    { label: "local", stack: "local", servers: 1, agents: 0 },
-    { label: "prod 1", stack: "prod", servers: 1, agents: 0 },
-    { label: "prod 3+2", stack: "prod", servers: 3, agents: 2 },
-    { label: "prod 3+10", stack: "prod", servers: 3, agents: 10 },
-    { label: "prod 3+47", stack: "prod", servers: 3, agents: 47 },
-    { label: "prod 3+97", stack: "prod", servers: 3, agents: 97 },
-];
 
 /** Pulumi's default --parallel is unbounded (2147483647); 10 is shown for comparison with older defaults. */
 export const PULUMI_DEFAULT_PARALLEL = 2147483647;
@@ -53,10 +43,7 @@ export interface Row {
 }
 
 export async function modelRow(size: Size): Promise<Row> {
-    const overrides = size.stack === "prod"
-        ? { controlPlaneCount: size.servers, workerCount: size.agents, operatorReplicas: Math.min(2, size.servers + size.agents) }
-        : {};
-    const g = await runProgram({ stack: size.stack, overrides, platform: "linux" });
+    const g = await runProgram({ stack: size.stack, overrides: sizeOverrides(size), platform: "linux" });
     const tasks: Task[] = tasksFromGraph(g);
     const up = upSchedule(tasks);
     const destroy = destroySchedule(tasks);
@@ -86,7 +73,7 @@ export function measure(size: Size, runs: number): Measured {
     const evals: number[] = [];
     const rss: number[] = [];
     for (let i = 0; i < runs; i++) {
-        const r = spawnSync(process.execPath, ["-r", "source-map-support/register", evaluate, size.stack, String(size.servers), String(size.agents), "bin/index.js"],
+        const r = spawnSync(process.execPath, ["-r", "source-map-support/register", evaluate, size.label, "bin/index.js"],
             { encoding: "utf8", cwd: root });
         if (r.status !== 0) throw new Error(`evaluating ${size.label} failed: ${r.stderr}`);
         const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -94,6 +81,14 @@ export function measure(size: Size, runs: number): Measured {
         rss.push(out.maxRssMiB);
     }
     return { label: size.label, evalMsMedian: round(median(evals)), maxRssMiBMedian: round(median(rss)), runs };
+}
+
+/** The README "Performance" table rows (modeled, then measured); test/bench.test.ts holds the README to them. */
+export function performanceTableRows(rows: Pick<Row, "label" | "resources" | "up" | "upParallel10" | "limit" | "ratio" | "destroy">[], measured: Measured[]): string[] {
+    return [
+        ...rows.map(r => `| ${r.label} | ${r.resources} | ${r.up} | ${r.upParallel10} | ${r.limit} | ${r.ratio} | ${r.destroy} |`),
+        ...measured.map(m => `| ${m.label} | ${Math.round(m.evalMsMedian)} | ${Math.round(m.maxRssMiBMedian)} |`),
+    ];
 }
 
 export function checks(rows: Row[], measured: Measured[]): string[] {
@@ -138,6 +133,7 @@ if (require.main === module) {
         console.log(`\nevaluation growth 3+47 → 3+97: × ${round(m97.evalMsMedian / m47.evalMsMedian)} (resources × ${round(rows[5].resources / rows[4].resources)})`);
         console.log(`up critical path (3+2): ${rows[2].upCriticalPath.join(" → ")}`);
         console.log(`destroy critical path (3+2): ${rows[2].destroyCriticalPath.join(" → ")}`);
+        console.log(`\nREADME "Performance" rows:\n${performanceTableRows(rows, measured).join("\n")}`);
         const failures = checks(rows, measured);
         fs.writeFileSync(path.join(__dirname, "results.json"), `${JSON.stringify({ model: LATENCY, rows, measured, failures }, null, 2)}\n`);
         if (failures.length) {
