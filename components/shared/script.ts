@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { parse as parseShell } from "shell-quote";
 
 /** Quotes one word for a POSIX shell: 'it'\''s'. */
 export function shellQuote(word: string): string {
@@ -62,39 +63,19 @@ export function scriptSequence(...commands: string[]): string {
     return commands.join(" && ");
 }
 
-/** Splits a command line into `&&`-separated commands of unquoted words (the subset shellQuote produces). */
-function shellWords(line: string): string[][] | undefined {
-    const commands: string[][] = [[]];
-    let i = 0;
-    while (i < line.length) {
-        if (line[i] === " ") { i++; continue; }
-        if (line.startsWith("&& ", i) || line.slice(i) === "&&") { commands.push([]); i += 2; continue; }
-        let word = "";
-        while (i < line.length && line[i] !== " ") {
-            if (line[i] === "'") {
-                const close = line.indexOf("'", i + 1);
-                if (close < 0) return undefined;
-                word += line.slice(i + 1, close);
-                i = close + 1;
-            } else if (line[i] === "\\" && i + 1 < line.length) {
-                word += line[i + 1];
-                i += 2;
-            } else {
-                word += line[i++];
-            }
-        }
-        commands[commands.length - 1].push(word);
-    }
-    return commands;
-}
-
 /**
  * The inverse of scriptCommand / scriptSequence: recovers each script's text, name and (re-quoted) arguments from a
  * command line, or undefined for a line that is not made of scripts (e.g. `true`). Used by `npm run render`.
  */
 export function parseScriptCommands(line: string): { name: string; text: string; args: string }[] | undefined {
-    const commands = shellWords(line);
-    if (!commands || !commands.every(c => c.length >= 4 && c[0] === "bash" && c[1] === "-c" && c[3].endsWith(".sh"))) return undefined;
+    // shell-quote's tokens: words as strings, `&&` as { op: "&&" }; anything else (a pipe, a glob) is not ours.
+    const commands: string[][] = [[]];
+    for (const token of parseShell(line)) {
+        if (typeof token === "string") commands[commands.length - 1].push(token);
+        else if ("op" in token && token.op === "&&") commands.push([]);
+        else return undefined;
+    }
+    if (!commands.every(c => c.length >= 4 && c[0] === "bash" && c[1] === "-c" && c[3].endsWith(".sh"))) return undefined;
     return commands.map(([, , text, name, ...args]) => ({ name, text, args: args.map(a => ` ${shellQuote(a)}`).join("") }));
 }
 
