@@ -18,17 +18,16 @@ export interface K3sNodeConfigInput {
 export const TOKEN_PLACEHOLDER = "<k3s-token: secret, set per stack>";
 
 /**
- * `/etc/rancher/k3s/config.yaml` for one node, as an ordered object (without the token). Flannel, k3s' network
- * policy controller and kube-proxy are disabled on every role: Cilium replaces all three. k3s ignores keys that
- * do not apply to the agent subcommand, so agents carry the same disables for clarity.
+ * `/etc/rancher/k3s/config.yaml` for one node, as an ordered object (without tokens). Keys are flags of the
+ * node's subcommand only: `k3s agent` exits with "flag provided but not defined" on any other key (k3s only drops
+ * unknown config-file keys for `server`, `pkg/configfilearg/defaultparser.go`), so the cluster-wide settings —
+ * flannel off, k3s' network policy controller off, kube-proxy off (Cilium replaces all three), the CIDRs — are
+ * server flags and reach agents from the servers. test/k3s-contract.test.ts holds this to upstream's flag sets.
  */
 export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): Record<string, unknown> {
     const out: Record<string, unknown> = {
         "node-name": node.name,
         "node-ip": node.privateAddress,
-        "flannel-backend": "none",
-        "disable-network-policy": true,
-        "disable-kube-proxy": true,
     };
     if (!node.isFirstServer) {
         out.server = node.joinUrl;
@@ -40,6 +39,9 @@ export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): 
             "tls-san": [...node.tlsSans],
             "cluster-cidr": v6 ? `${config.network.podCidr},${config.network.podCidrV6}` : config.network.podCidr,
             "service-cidr": v6 ? `${config.network.serviceCidr},${config.network.serviceCidrV6}` : config.network.serviceCidr,
+            "flannel-backend": "none",
+            "disable-network-policy": true,
+            "disable-kube-proxy": true,
             // Cilium provides ingress, Gateway API and load-balancer IPAM.
             disable: ["traefik", "servicelb"],
             "write-kubeconfig-mode": "0600",

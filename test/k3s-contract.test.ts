@@ -1,0 +1,67 @@
+/**
+ * Contract: every config.yaml the program renders is accepted by the k3s subcommand that reads it, at the pinned
+ * k3s release line. The flag sets are upstream facts kept as test data (test/contracts/k3s-flags.ts, provenance
+ * there); the role is the one the node's own install command passes to the installer (INSTALL_K3S_EXEC).
+ */
+import * as assert from "assert";
+import * as YAML from "yaml";
+import { Graph, runProgram, RunOptions } from "./harness";
+import { CONFIG_KEYS } from "../components/config/keys";
+import { kubernetesMinorOfK3s } from "../components/config/versions";
+import { parseScriptCommands } from "../components/shared/script";
+import { K3S_FLAGS_RELEASE_LINE } from "./contracts/k3s-flags";
+import { undefinedFlags } from "./contracts/k3s-rules";
+
+export interface RenderedNodeConfig {
+    node: string;
+    role: "server" | "agent";
+    kind: "first server" | "joining server" | "agent";
+    config: Record<string, unknown>;
+}
+
+/** Every node's config.yaml as the program sends it (stdin of `<node>-install`), with the role install.sh runs. */
+export function renderedConfigs(g: Graph): RenderedNodeConfig[] {
+    return g.ofType("command:remote:Command").filter(c => c.name.endsWith("-install")).map(c => {
+        const install = parseScriptCommands(c.inputs.create)!.find(s => s.name === "install.sh");
+        assert.ok(install, `${c.name}: no install.sh in its command`);
+        const role = install.args.trim().split(/\s+/)[1] as "server" | "agent";
+        assert.ok(role === "server" || role === "agent", `${c.name}: role ${role}`);
+        const config = YAML.parse(c.inputs.stdin) as Record<string, unknown>;
+        const kind = role === "agent" ? "agent" : config["cluster-init"] === true ? "first server" : "joining server";
+        return { node: c.name.replace(/-install$/, ""), role, kind, config };
+    });
+}
+
+export const CONFIG_MATRIX: { label: string; opts: RunOptions }[] = [
+    { label: "local", opts: { stack: "local" } },
+    { label: "prod", opts: { stack: "prod" } },
+    { label: "prod, ipv6 off", opts: { stack: "prod", overrides: { ipv6: false } } },
+];
+
+describe("k3s contract: config.yaml keys are flags of the node's subcommand", () => {
+    it(`the flag data is for the pinned k3s release line (${K3S_FLAGS_RELEASE_LINE})`, () => {
+        assert.strictEqual(kubernetesMinorOfK3s(CONFIG_KEYS.k3sVersion.default), K3S_FLAGS_RELEASE_LINE,
+            "the default k3sVersion left the release line of test/contracts/k3s-flags.ts: refresh it from the new tag");
+    });
+
+    for (const { label, opts } of CONFIG_MATRIX) {
+        it(`${label}: every key of every node's config.yaml is defined by k3s server/agent`, async () => {
+            const nodes = renderedConfigs(await runProgram(opts));
+            assert.ok(nodes.length > 0);
+            for (const n of nodes) {
+                assert.deepStrictEqual(undefinedFlags(n.config, n.role), [],
+                    `${n.node} (${n.kind}): keys that \`k3s ${n.role}\` does not define`);
+            }
+        });
+    }
+
+    it("prod covers the first server, joining servers and agents", async () => {
+        const kinds = new Set(renderedConfigs(await runProgram({ stack: "prod" })).map(n => n.kind));
+        assert.deepStrictEqual([...kinds].sort(), ["agent", "first server", "joining server"]);
+    });
+
+    it("the check itself rejects a server-only key on an agent and accepts it on a server", () => {
+        assert.deepStrictEqual(undefinedFlags({ "node-ip": "10.0.1.100", "flannel-backend": "none", "token": "x" }, "agent"), ["flannel-backend"]);
+        assert.deepStrictEqual(undefinedFlags({ "flannel-backend": "none", "tls-san+": ["a"] }, "server"), []);
+    });
+});
