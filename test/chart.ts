@@ -74,3 +74,71 @@ export function renderedMismatches(objects: K8sObject[], expect: {
     }
     return problems;
 }
+
+/** kind + namespace + name, the identity the API server resolves a reference by. */
+export interface ObjectRef { kind: "Secret" | "ConfigMap" | "ServiceAccount"; namespace: string; name: string }
+export interface WorkloadReference extends ObjectRef { workload: string; via: string }
+
+const refKey = (r: ObjectRef) => `${r.kind} ${r.namespace}/${r.name}`;
+
+/**
+ * What helm.v4.Chart applies of a `helm template` output: everything except Helm hooks. The provider renders with
+ * `cmd.DisableHooks = true` (pulumi/pulumi-kubernetes provider/pkg/provider/helm/v4/chart.go @0ea14f02), so an
+ * object annotated `helm.sh/hook` is never created (pulumi-kubernetes#3284).
+ */
+export function helmV4Applied(objects: K8sObject[]): K8sObject[] {
+    return objects.filter(o => !(o.metadata as { annotations?: Record<string, string> }).annotations?.["helm.sh/hook"]);
+}
+
+/**
+ * The Secrets, ConfigMaps and ServiceAccounts each Deployment/DaemonSet/StatefulSet needs to start: volumes
+ * (secret, configMap, projected sources) without `optional: true`, envFrom and env valueFrom refs without
+ * `optional: true`, and serviceAccountName. A missing one keeps the pod in ContainerCreating / the controller
+ * from creating pods, so the provider's await on the workload times out.
+ */
+export function workloadReferences(objects: K8sObject[], defaultNamespace = "kube-system"): WorkloadReference[] {
+    const out: WorkloadReference[] = [];
+    for (const o of objects.filter(x => ["Deployment", "DaemonSet", "StatefulSet"].includes(x.kind))) {
+        const workload = `${o.kind} ${o.metadata.name}`;
+        const namespace = o.metadata.namespace ?? defaultNamespace;
+        const pod = o.spec.template.spec;
+        const add = (kind: ObjectRef["kind"], name: string, via: string, optional?: boolean) => {
+            if (!optional) out.push({ workload, kind, namespace, name, via });
+        };
+        add("ServiceAccount", pod.serviceAccountName ?? pod.serviceAccount ?? "default", "serviceAccountName");
+        for (const v of pod.volumes ?? []) {
+            if (v.secret) add("Secret", v.secret.secretName, `volume ${v.name}`, v.secret.optional);
+            if (v.configMap) add("ConfigMap", v.configMap.name, `volume ${v.name}`, v.configMap.optional);
+            for (const s of v.projected?.sources ?? []) {
+                if (s.secret) add("Secret", s.secret.name, `projected volume ${v.name}`, s.secret.optional);
+                if (s.configMap) add("ConfigMap", s.configMap.name, `projected volume ${v.name}`, s.configMap.optional);
+            }
+        }
+        for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+            for (const e of c.envFrom ?? []) {
+                if (e.secretRef) add("Secret", e.secretRef.name, `container ${c.name} envFrom`, e.secretRef.optional);
+                if (e.configMapRef) add("ConfigMap", e.configMapRef.name, `container ${c.name} envFrom`, e.configMapRef.optional);
+            }
+            for (const e of c.env ?? []) {
+                const s = e.valueFrom?.secretKeyRef, m = e.valueFrom?.configMapKeyRef;
+                if (s) add("Secret", s.name, `container ${c.name} env ${e.name}`, s.optional);
+                if (m) add("ConfigMap", m.name, `container ${c.name} env ${e.name}`, m.optional);
+            }
+        }
+    }
+    return out;
+}
+
+/**
+ * Every non-optional reference that neither the applied chart objects nor `provided` (objects the program creates
+ * before the chart) satisfy, one line each. "default" ServiceAccounts exist in every namespace.
+ */
+export function unmetReferences(applied: K8sObject[], provided: ObjectRef[], defaultNamespace = "kube-system"): string[] {
+    const have = new Set([
+        ...applied.map(o => refKey({ kind: o.kind as ObjectRef["kind"], namespace: o.metadata.namespace ?? defaultNamespace, name: o.metadata.name })),
+        ...provided.map(refKey),
+    ]);
+    return workloadReferences(applied, defaultNamespace)
+        .filter(r => !(r.kind === "ServiceAccount" && r.name === "default") && !have.has(refKey(r)))
+        .map(r => `${r.workload} needs ${refKey(r)} (${r.via}): not applied by helm.v4.Chart and not created by the program before the chart`);
+}

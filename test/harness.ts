@@ -153,6 +153,11 @@ function mockState(type: string, name: string, inputs: any): Record<string, unkn
             return { ...inputs, ipv4: "203.0.113.200", ipv6: "2001:db8:ff::1" };
         case "tls:index/privateKey:PrivateKey":
             return { ...inputs, publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockMockMockMockMockMockMockMockMockMockMo mock", privateKeyOpenssh: MOCK_KEY, privateKeyPem: MOCK_KEY };
+        case "tls:index/selfSignedCert:SelfSignedCert":
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return { ...inputs, certPem: `-----BEGIN CERTIFICATE-----\nmock-${name}\n-----END CERTIFICATE-----\n` };
+        case "tls:index/certRequest:CertRequest":
+            return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${name}\n-----END CERTIFICATE REQUEST-----\n` };
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: MOCK_TOKEN };
         case "command:local:Command":

@@ -5,8 +5,10 @@ import { ClusterConfig } from "../config";
 import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { contentHash, loadScript, scriptCommand } from "../shared/script";
+import { HubbleTls } from "./hubble-tls";
 import { CiliumEndpoint, ciliumValues, HelmValues } from "./values";
 
+export * from "./hubble-tls";
 export * from "./values";
 
 export const CILIUM_HELM_REPO = "https://helm.cilium.io";
@@ -54,6 +56,8 @@ export class Cilium extends pulumi.ComponentResource {
     readonly values: HelmValues;
     readonly chart: k8s.helm.v4.Chart;
     readonly guard: command.remote.Command;
+    /** Hubble's certificates as Secrets the chart mounts (helm.v4.Chart runs no certgen hook). */
+    readonly hubbleTls: HubbleTls;
     readonly rollout: command.remote.Command;
     readonly crdGate: command.remote.Command;
     readonly l2: pulumi.Resource[] = [];
@@ -71,13 +75,17 @@ export class Cilium extends pulumi.ComponentResource {
             node: firstServer, create: guardCmd, update: guardCmd,
         }, { parent, dependsOn: args.dependsOn });
 
+        this.hubbleTls = new HubbleTls("hubble-tls", {
+            config, provider: args.provider, deletedWith: firstServer.machine, dependsOn: args.dependsOn,
+        }, { parent });
+
         this.chart = new k8s.helm.v4.Chart("cilium", {
             chart: "cilium",
             version: config.versions.cilium,
             repositoryOpts: { repo: CILIUM_HELM_REPO },
             namespace: "kube-system",
             values: this.values,
-        }, { ...inCluster, dependsOn: [...args.dependsOn, this.guard] });
+        }, { ...inCluster, dependsOn: [...args.dependsOn, this.guard, this.hubbleTls] });
 
         this.rollout = nodeCommand(`${config.clusterName}-cilium-rollout`, {
             node: firstServer, create: scriptCommand(script("rollout.sh"), [firstServer.name, 600]),

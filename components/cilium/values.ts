@@ -1,4 +1,5 @@
 import { ClusterConfig } from "../config";
+import { hubbleTlsValues } from "./hubble-tls";
 
 export interface CiliumEndpoint {
     /** k8sServiceHost: the address agents reach the API on before any service routing exists. */
@@ -49,17 +50,15 @@ export function ciliumValues(config: ClusterConfig, endpoint: CiliumEndpoint, op
         policyAuditMode: opts.policyAuditMode,
         gatewayAPI: {
             enabled: c.gatewayApi,
-            // "auto" would need Helm lookup, which client-side rendering (helm.v4.Chart) never runs.
+            // "auto" asks .Capabilities.APIVersions for the GatewayClass CRD (templates/cilium-gateway-api-class.yaml),
+            // i.e. depends on the cluster's state at render time; "true" renders the same everywhere.
             gatewayClass: { create: c.gatewayApi ? "true" : "false" },
         },
-        hubble: {
+        hubble: deepMerge({
             enabled: c.hubble.enabled,
-            // The default "helm" method generates certificates at render time: a new diff on every preview.
-            // The in-cluster certgen job keeps rendering deterministic.
-            tls: { auto: { method: "cronJob" } },
             relay: { enabled: c.hubble.relay, rollOutPods: true },
             ui: { enabled: c.hubble.ui, rollOutPods: true },
-        },
+        }, hubbleTlsValues()), // certificates come from the program (hubble-tls.ts), not from a Helm hook
         bgpControlPlane: { enabled: c.bgpControlPlane },
         hostFirewall: { enabled: c.hostFirewall },
         l2announcements: { enabled: c.l2Announcements },
