@@ -10,7 +10,7 @@ import { CONFIG_KEYS } from "../components/config/keys";
 import { kubernetesMinorOfK3s } from "../components/config/versions";
 import { parseScriptCommands } from "../components/shared/script";
 import { K3S_FLAGS_RELEASE_LINE } from "./contracts/k3s-flags";
-import { undefinedFlags } from "./contracts/k3s-rules";
+import { k3sDualStackErrors, undefinedFlags } from "./contracts/k3s-rules";
 
 export interface RenderedNodeConfig {
     node: string;
@@ -63,5 +63,31 @@ describe("k3s contract: config.yaml keys are flags of the node's subcommand", ()
     it("the check itself rejects a server-only key on an agent and accepts it on a server", () => {
         assert.deepStrictEqual(undefinedFlags({ "node-ip": "10.0.1.100", "flannel-backend": "none", "token": "x" }, "agent"), ["flannel-backend"]);
         assert.deepStrictEqual(undefinedFlags({ "flannel-backend": "none", "tls-san+": ["a"] }, "server"), []);
+    });
+});
+
+describe("k3s contract: cluster-cidr, service-cidr and node-ip share IP versions (k3s pkg/agent/run.go)", () => {
+    for (const { label, opts } of CONFIG_MATRIX) {
+        it(`${label}: every node passes k3s' dual-stack checks with the servers' CIDRs`, async () => {
+            const nodes = renderedConfigs(await runProgram(opts));
+            const first = nodes.find(n => n.kind === "first server")!;
+            for (const n of nodes) {
+                // Agents run with the CIDRs the servers hand out; servers with their own.
+                const cidrs = n.role === "server" ? n.config : first.config;
+                assert.deepStrictEqual(k3sDualStackErrors(cidrs["cluster-cidr"], cidrs["service-cidr"], n.config["node-ip"]), [],
+                    `${n.node} (${n.kind})`);
+            }
+        });
+    }
+
+    it("the check itself reproduces k3s' refusals", () => {
+        const dualCluster = "10.42.0.0/16,fd42:42::/56", dualService = "10.43.0.0/16,fd42:43::/112";
+        assert.deepStrictEqual(k3sDualStackErrors(dualCluster, dualService, "10.0.1.10"),
+            ["cluster-cidr: [10.42.0.0/16 fd42:42::/56] and node-ip: [10.0.1.10], must share the same IP version (IPv4, IPv6 or dual-stack)"]);
+        assert.deepStrictEqual(k3sDualStackErrors(dualCluster, "10.43.0.0/16", "10.0.1.10,2001:db8::1"),
+            ["cluster-cidr: [10.42.0.0/16 fd42:42::/56] and service-cidr: [10.43.0.0/16], must share the same IP version (IPv4, IPv6 or dual-stack)"]);
+        assert.strictEqual(k3sDualStackErrors("fd42:42::/56", "fd42:43::/112", "10.0.1.10").length, 1, "IPv6-only cluster, IPv4 node-ip");
+        assert.deepStrictEqual(k3sDualStackErrors(dualCluster, dualService, "10.0.1.10,2001:db8::1"), []);
+        assert.deepStrictEqual(k3sDualStackErrors(undefined, undefined, "10.0.1.10,2001:db8::1"), [], "a dual-stack node-ip may join an IPv4 cluster");
     });
 });

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
-import { Graph, MOCK_TOKEN, resolve, runProgram } from "./harness";
+import { Graph, lastRecording, MOCK_TOKEN, resolve, runProgram } from "./harness";
+import { k3sConfigProblems, K3sRuleInput } from "../components/k3s/rules";
 import { rewriteKubeconfig } from "../components/k3s";
 import { parseScriptCommands } from "../components/shared/script";
 
@@ -101,7 +102,6 @@ describe("k3s: config.yaml rendered per node", () => {
     it("servers disable flannel, the network-policy controller and kube-proxy; agents carry only agent flags", () => {
         for (const n of NODES) {
             const c = configOf(g, n);
-            assert.strictEqual(c["node-ip"], g.get(n, "hcloud:index/server:Server").inputs.networks[0].ip);
             if (n.includes("-agent-")) {
                 // Agents receive these settings from the servers; `k3s agent` would exit on them.
                 assert.deepStrictEqual(Object.keys(c).sort(), ["node-ip", "node-name", "server", "token"], n);
@@ -113,6 +113,20 @@ describe("k3s: config.yaml rendered per node", () => {
         }
     });
 
+    it("node-ip is the private IPv4 then the server's public IPv6 (prod is dual-stack), on every role", async () => {
+        for (const n of NODES) {
+            const server = g.get(n, "hcloud:index/server:Server");
+            // The mocked hcloud server's ipv6Address (test/harness.ts mockState): the value must come from the server.
+            const ordinal = Number(/-(\d+)$/.exec(n)![1]);
+            const expected6 = `2001:db8:${n.includes("-agent-") ? "b" : "a"}:${ordinal}::1`;
+            assert.strictEqual(configOf(g, n)["node-ip"], `${server.inputs.networks[0].ip},${expected6}`, n);
+        }
+        const v4only = await runProgram({ stack: "prod", overrides: { ipv6: false } });
+        for (const n of NODES) {
+            assert.strictEqual(configOf(v4only, n)["node-ip"], v4only.get(n, "hcloud:index/server:Server").inputs.networks[0].ip, n);
+        }
+    });
+
     it("servers: tls-san with the endpoint, CIDRs, disables, 0600 kubeconfig; cluster-init only on the first", () => {
         for (const n of NODES.slice(0, 3)) {
             const c = configOf(g, n);
@@ -121,7 +135,7 @@ describe("k3s: config.yaml rendered per node", () => {
             assert.strictEqual(c["service-cidr"], "10.43.0.0/16,fd42:43::/112");
             assert.deepStrictEqual(c.disable, ["traefik", "servicelb"]);
             assert.strictEqual(c["write-kubeconfig-mode"], "0600");
-            assert.strictEqual(c["advertise-address"], c["node-ip"]);
+            assert.strictEqual(c["advertise-address"], c["node-ip"].split(",")[0], "the API advertises the private IPv4");
         }
         assert.strictEqual(configOf(g, NODES[0])["cluster-init"], true);
         for (const n of NODES.slice(1)) assert.strictEqual(configOf(g, n)["cluster-init"], undefined, n);
@@ -175,5 +189,28 @@ describe("k3s: secrets", () => {
 
     it("rewriteKubeconfig fails clearly on a kubeconfig without clusters", () => {
         assert.throws(() => rewriteKubeconfig("kind: Config\n", "https://x:6443", "c"), /has no clusters/);
+    });
+});
+
+describe("k3s: config rules (dual-stack needs an IPv6 node-ip)", () => {
+    const table: { input: K3sRuleInput; problems: RegExp[] }[] = [
+        { input: { provider: "hetzner", ipv6: true, publicIpv6: true }, problems: [] },
+        { input: { provider: "hetzner", ipv6: false, publicIpv6: false }, problems: [] },
+        { input: { provider: "colima", ipv6: false, publicIpv6: true }, problems: [] },
+        { input: { provider: "hetzner", ipv6: true, publicIpv6: false }, problems: [/^k3s-cilium:publicIpv6 = false: k3s-cilium:ipv6 is true and k3s needs an IPv6 node-ip.*accepted: true, or k3s-cilium:ipv6: false$/] },
+        { input: { provider: "colima", ipv6: true, publicIpv6: true }, problems: [/^k3s-cilium:ipv6 = true: .*192\.168\.5\.15.*accepted: false on provider colima$/] },
+    ];
+    for (const { input, problems } of table) {
+        it(`${JSON.stringify(input)} → ${problems.length} problem(s)`, () => {
+            const got = k3sConfigProblems(input);
+            assert.strictEqual(got.length, problems.length, got.join("\n"));
+            problems.forEach((re, i) => assert.match(got[i], re));
+        });
+    }
+
+    it("validation reports them before anything is created", async () => {
+        await assert.rejects(runProgram({ stack: "prod", overrides: { publicIpv6: false } }), /k3s-cilium:publicIpv6 = false: k3s-cilium:ipv6 is true/);
+        await assert.rejects(runProgram({ stack: "local", overrides: { ipv6: true } }), /k3s-cilium:ipv6 = true: .*Colima VM/);
+        assert.ok(!lastRecording().some(r => r.type === "command:remote:Command"), "no remote command registered");
     });
 });

@@ -6,6 +6,7 @@ import {
     KUBERNETES_RANGE_BY_CILIUM_MINOR, kubernetesMinorOfK3s, MIN_KERNEL_BY_CILIUM_MINOR,
 } from "./versions";
 import * as semver from "semver";
+import { k3sConfigProblems } from "../k3s/rules";
 
 export type Provider = "colima" | "hetzner";
 export type TunnelProtocol = "geneve" | "vxlan";
@@ -457,6 +458,8 @@ export function validateConfig(raw: Readonly<Record<string, string>>, ctx: Valid
             err("ciliumValues", v.ciliumValues, `not valid YAML (${(e as Error).message.split("\n")[0]}); accepted: a YAML mapping of Helm values`);
         }
     }
+
+    if (ok("provider", "ipv6", "publicIpv6")) errors.push(...k3sConfigProblems({ provider, ipv6, publicIpv6: bool("publicIpv6") }));
 
     if (errors.length > 0) {
         return { ok: false, errors };

@@ -6,6 +6,8 @@ export interface K3sNodeConfigInput {
     name: string;
     role: NodeRole;
     privateAddress: string;
+    /** The node's public IPv6 address; required when `ipv6` is on (dual-stack node-ip). */
+    publicIpv6Address?: string;
     /** The first server bootstraps etcd (`cluster-init`); every other node joins. */
     isFirstServer: boolean;
     /** URL joiners register with: the control-plane endpoint. */
@@ -18,6 +20,21 @@ export interface K3sNodeConfigInput {
 export const TOKEN_PLACEHOLDER = "<k3s-token: secret, set per stack>";
 
 /**
+ * `node-ip`: the private IPv4 address, plus the public IPv6 address with `ipv6` on. k3s refuses to start when
+ * cluster-cidr and node-ip do not share IP versions (k3s-io/k3s `pkg/agent/run.go`, run(): "cluster-cidr: … and
+ * node-ip: …, must share the same IP version (IPv4, IPv6 or dual-stack)"), on agents too (they receive the
+ * servers' dual-stack cluster-cidr). Hetzner private networks are IPv4-only, so the v6 half is the public one;
+ * IPv4 comes first, so the kubelet's first InternalIP (what the API server dials) stays the private address.
+ */
+export function nodeIp(config: ClusterConfig, node: Pick<K3sNodeConfigInput, "name" | "privateAddress" | "publicIpv6Address">): string {
+    if (!config.network.ipv6) return node.privateAddress;
+    if (!node.publicIpv6Address) {
+        throw new Error(`${node.name}: k3s-cilium:ipv6 is true but the node has no public IPv6 address for its dual-stack node-ip (k3s-cilium:publicIpv6)`);
+    }
+    return `${node.privateAddress},${node.publicIpv6Address}`;
+}
+
+/**
  * `/etc/rancher/k3s/config.yaml` for one node, as an ordered object (without tokens). Keys are flags of the
  * node's subcommand only: `k3s agent` exits with "flag provided but not defined" on any other key (k3s only drops
  * unknown config-file keys for `server`, `pkg/configfilearg/defaultparser.go`), so the cluster-wide settings —
@@ -27,7 +44,7 @@ export const TOKEN_PLACEHOLDER = "<k3s-token: secret, set per stack>";
 export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): Record<string, unknown> {
     const out: Record<string, unknown> = {
         "node-name": node.name,
-        "node-ip": node.privateAddress,
+        "node-ip": nodeIp(config, node),
     };
     if (!node.isFirstServer) {
         out.server = node.joinUrl;

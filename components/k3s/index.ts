@@ -80,9 +80,12 @@ export class K3sCluster extends pulumi.ComponentResource {
                     ]),
                 ),
             }, { parent, customTimeouts: { create: `${bootTimeout + 120}s` } });
-            const fileContent = pulumi.all([machines.endpoint.tlsSans, this.token]).apply(([sans, tok]) =>
+            if (config.network.ipv6 && !node.publicIpv6Address) {
+                throw new pulumi.ResourceError(`${node.name}: k3s-cilium:ipv6 is true but the node provider gave no public IPv6 address for its dual-stack node-ip`, parent);
+            }
+            const fileContent = pulumi.all([machines.endpoint.tlsSans, this.token, node.publicIpv6Address ?? ""]).apply(([sans, tok, v6]) =>
                 renderK3sConfig(k3sNodeConfig(config, {
-                    name: node.name, role: node.role, privateAddress: node.privateAddress,
+                    name: node.name, role: node.role, privateAddress: node.privateAddress, publicIpv6Address: v6 || undefined,
                     isFirstServer: node === this.firstServer, joinUrl: url, tlsSans: sans,
                 }), tok));
             // Config and install run together behind the join gates, so a config change rolls through the servers

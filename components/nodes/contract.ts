@@ -20,6 +20,8 @@ export interface ClusterNode {
     sshAddress: pulumi.Output<string>;
     /** Private address k3s and Cilium use (`node-ip`); planned, so it is known at preview time. */
     privateAddress: string;
+    /** Public IPv6 address (Hetzner: the server's `ipv6Address`), when the node has one; dual-stack node-ip uses it. */
+    publicIpv6Address?: pulumi.Output<string>;
     connection: SshConnection;
     /** The resource whose deletion takes this machine away: remote commands carry `deletedWith` it. */
     machine: pulumi.Resource;

@@ -104,6 +104,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
                 role: p.role,
                 sshAddress,
                 privateAddress: p.privateAddress,
+                publicIpv6Address: config.hetzner.publicIpv6 ? server.ipv6Address : undefined,
                 connection: { host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey },
                 machine: server,
             };
