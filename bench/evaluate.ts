@@ -1,6 +1,6 @@
 /** One measurement in a fresh process: evaluates the program under mocks and prints JSON {evalMs, maxRssMiB, resources}. */
 import { performance } from "perf_hooks";
-import { runProgram } from "../test/harness";
+import { runProgram } from "../tools/evaluate";
 import { sizeByLabel, sizeOverrides } from "./sizes";
 
 const size = sizeByLabel(process.argv[2]);

@@ -6,7 +6,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { runProgram } from "../test/harness";
+import { runProgram } from "../tools/evaluate";
 import { destroySchedule, round, Task, upMakespanLimited, upSchedule } from "./calc";
 import { LATENCY } from "./latency";
 import { Size, sizeOverrides, SIZES } from "./sizes";
@@ -64,7 +64,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); retu
 
 /**
  * Times the program as `pulumi up` runs it: plain node on the shipped bin/index.js with source-map-support
- * registered (Pulumi's runner does that), in a fresh process without ts-node. The harness is compiled too
+ * registered (Pulumi's runner does that), in a fresh process without ts-node. The evaluator (tools/) is compiled too
  * (tsconfig.bench.json) so that no TypeScript hook sits in the measured process.
  */
 export function measure(size: Size, runs: number): Measured {

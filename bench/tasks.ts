@@ -1,4 +1,4 @@
-import { Graph, RecordedResource } from "../test/harness";
+import { Graph, RecordedResource } from "../tools/graph";
 import { LATENCY, stepsOf } from "./latency";
 import { Task } from "./calc";
 

@@ -11,7 +11,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { findOnPath } from "../components/nodes/ssh-config";
 import { PROJECT } from "../components/config/keys";
-import { stackConfig } from "../test/harness";
+import { stackConfig } from "../tools/stack-file";
+import { parseCli, runCli, UsageError } from "../tools/cli";
 
 export interface EphemeralStack {
     setAllConfig(config: Record<string, { value: string; secret?: boolean }>): Promise<void>;
@@ -43,29 +44,29 @@ export interface EphemeralDeps {
     findPulumi: () => string | undefined;
 }
 
-export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): EphemeralArgs {
-    const [action, ...rest] = argv;
+export const USAGE = "npm run ephemeral -- up|verify|destroy --name <n> [--keep] [--verify] [--allow <cidr>[,<cidr>]]";
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): EphemeralArgs {
+    const { values, positionals } = parseCli(argv, {
+        name: { type: "string", default: "" },
+        keep: { type: "boolean", default: false },
+        verify: { type: "boolean", default: false },
+        allow: { type: "string" },
+    }, USAGE, true);
+    const [action, ...extra] = positionals;
     if (action !== "up" && action !== "verify" && action !== "destroy") {
-        throw new Error(`action ${JSON.stringify(action ?? "")}: accepted: up, verify, destroy`);
+        throw new UsageError(`action ${JSON.stringify(action ?? "")}: accepted: up, verify, destroy`, USAGE);
     }
-    let name = "";
-    let keep = false;
-    let verify = false;
-    let allow = (env.EPHEMERAL_ALLOW_CIDRS ?? "").split(",").filter(Boolean);
-    for (let i = 0; i < rest.length; i++) {
-        if (rest[i] === "--name") name = rest[++i] ?? "";
-        else if (rest[i] === "--keep") keep = true;
-        else if (rest[i] === "--verify") verify = true;
-        else if (rest[i] === "--allow") allow = (rest[++i] ?? "").split(",").filter(Boolean);
-        else throw new Error(`unknown argument ${rest[i]}`);
-    }
+    if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`, USAGE);
+    const name = values.name;
+    const allow = (values.allow ?? env.EPHEMERAL_ALLOW_CIDRS ?? "").split(",").filter(Boolean);
     if (!/^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/.test(name)) {
-        throw new Error(`--name ${JSON.stringify(name)}: accepted: 1-20 lowercase letters, digits and '-'`);
+        throw new UsageError(`--name ${JSON.stringify(name)}: accepted: 1-20 lowercase letters, digits and '-'`, USAGE);
     }
     if (action === "up" && allow.length === 0) {
-        throw new Error("up needs the CIDRs allowed to reach SSH and the API: --allow <cidr> or EPHEMERAL_ALLOW_CIDRS");
+        throw new UsageError("up needs the CIDRs allowed to reach SSH and the API: --allow <cidr> or EPHEMERAL_ALLOW_CIDRS", USAGE);
     }
-    return { action, name, keep, verify, allow };
+    return { action, name, keep: values.keep, verify: values.verify, allow };
 }
 
 export const stackName = (name: string) => `eph-${name}`;
@@ -157,18 +158,14 @@ async function localWorkspace(): Promise<EphemeralWorkspace> {
 }
 
 if (require.main === module) {
-    (async () => {
+    runCli(async () => {
         const args = parseArgs(process.argv.slice(2));
         const { verifyStack } = await import("./verify");
-        const code = await runEphemeral(args, {
+        return runEphemeral(args, {
             workspace: localWorkspace,
             verify: async s => { const r = verifyStack(s); console.log(r.text); return r.ok; },
             log: line => console.log(line),
             findPulumi: () => findOnPath("pulumi", process.env.PATH, f => fs.existsSync(f)),
         });
-        process.exit(code);
-    })().catch(e => {
-        console.error((e as Error).message);
-        process.exit(1);
-    });
+    }, "npm run ephemeral");
 }

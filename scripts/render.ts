@@ -1,5 +1,5 @@
 /**
- * npm run render -- --stack <local|prod> [--out <dir>]
+ * npm run render -- --stack <stack> [--out <dir>]    (any stack with a Pulumi.<stack>.yaml)
  *
  * Evaluates the program under Pulumi's mock runtime (no cloud, no credentials; secrets replaced by fixed
  * placeholders) and writes every artifact the cluster would receive, one file each, under <out>/<stack>/:
@@ -20,25 +20,34 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { Graph, runProgram, stackConfig } from "../test/harness";
+import { Graph, listStacks, ROOT, runProgram, stackConfig } from "../tools/evaluate";
+import { parseCli, runCli, UsageError } from "../tools/cli";
 import { TOKEN_PLACEHOLDER } from "../components/k3s/config";
 import { parseScriptCommands } from "../components/shared/script";
 import { firewallRules, planNodes } from "../components/nodes";
 import { baselinePolicies, orderedFileNames } from "../components/policies";
 import { ClusterConfig, validateConfig } from "../components/config";
 
-function parseArgs(argv: string[]): { stack: "local" | "prod"; out: string } {
-    let stack = "";
-    let out = "render";
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--stack") stack = argv[++i];
-        else if (argv[i] === "--out") out = argv[++i];
-        else throw new Error(`unknown argument ${argv[i]}; usage: npm run render -- --stack <local|prod> [--out <dir>]`);
+/** The usage line, naming the stacks that have a file. */
+export const usage = (stacks: readonly string[]) => `npm run render -- --stack <${stacks.join("|")}> [--out <dir>]`;
+
+/**
+ * The render command line. `stacks` are those with a Pulumi.<stack>.yaml; `npmStack` is npm's
+ * `npm_config_stack`, set when `--stack` came before `--` and npm kept it for itself.
+ */
+export function renderArgs(argv: readonly string[], stacks: readonly string[], npmStack?: string): { stack: string; out: string; help: boolean } {
+    const line = usage(stacks);
+    const { values } = parseCli(argv, { stack: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }, line);
+    if (values.help) return { stack: "", out: "", help: true };
+    const stack = values.stack;
+    if (stack === undefined) {
+        throw new UsageError(npmStack
+            ? `npm took --stack=${npmStack} as its own option: put it after \`--\``
+            : "--stack is required", line);
     }
-    if (stack !== "local" && stack !== "prod") {
-        throw new Error(`--stack ${JSON.stringify(stack)}: accepted: local, prod`);
-    }
-    return { stack, out };
+    if (!stacks.includes(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)}: no Pulumi.${stack}.yaml in the project`, line);
+    if (values.out === "") throw new UsageError("--out needs a directory", line);
+    return { stack, out: values.out ?? "render", help: false };
 }
 
 const yaml = (v: unknown) => YAML.stringify(v, { lineWidth: 0 });
@@ -96,7 +105,7 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
     return files;
 }
 
-export async function render(stack: "local" | "prod", out: string): Promise<string[]> {
+export async function render(stack: string, out: string): Promise<string[]> {
     const g = await runProgram({ stack, platform: "linux" });
     const r = validateConfig(stackConfig(stack), { stack, hcloudTokenSet: true });
     if (!r.ok) throw new Error(r.errors.join("\n"));
@@ -111,11 +120,12 @@ export async function render(stack: "local" | "prod", out: string): Promise<stri
 }
 
 if (require.main === module) {
-    const { stack, out } = parseArgs(process.argv.slice(2));
-    render(stack, out).then(files => {
-        console.log(`rendered ${files.length} files into ${path.join(out, stack)}`);
-    }).catch(e => {
-        console.error((e as Error).message);
-        process.exit(1);
-    });
+    runCli(async () => {
+        const stacks = listStacks(ROOT);
+        const args = renderArgs(process.argv.slice(2), stacks, process.env.npm_config_stack);
+        if (args.help) { console.log(`usage: ${usage(stacks)}`); return 0; }
+        const files = await render(args.stack, args.out);
+        console.log(`rendered ${files.length} files into ${path.join(args.out, args.stack)}`);
+        return 0;
+    }, "npm run render");
 }

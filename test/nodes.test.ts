@@ -214,7 +214,7 @@ describe("nodes: colima ssh-config parser", () => {
     const sample = (name: string) => fs.readFileSync(path.join(ROOT, "test", "fixtures", name), "utf8");
 
     it("parses the macOS format (quoted IdentityFile, several keys, Lima's first)", () => {
-        assert.deepStrictEqual(parseSshConfig(sample("colima-ssh-config-macos.txt"), "k3s-cilium"),
+        assert.deepStrictEqual(parseSshConfig(fs.readFileSync(path.join(ROOT, "tools", "mock-data", "colima-ssh-config-macos.txt"), "utf8"), "k3s-cilium"),
             { host: "127.0.0.1", port: 60022, user: "dev", identityFile: "/Users/dev/.colima/_lima/_config/user" });
     });
     it("parses the Linux format", () => {

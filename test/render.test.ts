@@ -1,10 +1,11 @@
 import * as assert from "assert";
-import { execFileSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT } from "./harness";
+import { ROOT, stackConfig } from "./harness";
+import { ephemeralConfig } from "../scripts/ephemeral";
 
 function tree(dir: string): Map<string, string> {
     const out = new Map<string, string>();
@@ -18,18 +19,29 @@ function tree(dir: string): Map<string, string> {
     return out;
 }
 
-function render(stack: string, out: string): void {
-    execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "render.ts"), "--stack", stack, "--out", out],
-        { cwd: ROOT, stdio: "pipe", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") } });
+/** Runs the render CLI as `npm run render` does; returns exit code and output. */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "scripts", "render.ts"), ...args],
+        { cwd: ROOT, encoding: "utf8", env: { ...process.env, npm_config_stack: undefined, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json"), ...env } });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+function render(stack: string, out: string): void {
+    const r = cli(["--stack", stack, "--out", out]);
+    if (r.code !== 0) throw new Error(`render ${stack} failed (${r.code}): ${r.stderr}`);
+}
+
+const temps: string[] = [];
+const tempDir = (prefix: string) => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); temps.push(d); return d; };
+after(() => { for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
 
 describe("npm run render", function () {
     this.timeout(120000);
     const runs: Record<string, [Map<string, string>, Map<string, string>]> = {};
     before(() => {
         for (const stack of ["local", "prod"]) {
-            const a = fs.mkdtempSync(path.join(os.tmpdir(), "render-a-"));
-            const b = fs.mkdtempSync(path.join(os.tmpdir(), "render-b-"));
+            const a = tempDir("render-a-");
+            const b = tempDir("render-b-");
             render(stack, a);
             render(stack, b);
             runs[stack] = [tree(path.join(a, stack)), tree(path.join(b, stack))];
@@ -78,7 +90,51 @@ describe("npm run render", function () {
         }
     });
 
-    it("refuses an unknown stack with the accepted values", () => {
-        assert.throws(() => render("staging", os.tmpdir()), (e: any) => /--stack "staging": accepted: local, prod/.test(String(e.stderr)));
+});
+
+describe("npm run render: command line", function () {
+    this.timeout(120000);
+    const USAGE = "usage: npm run render -- --stack <local|prod> [--out <dir>]";
+    const cases: { why: string; args: string[]; env?: NodeJS.ProcessEnv; code: number; line: string }[] = [
+        { why: "no arguments", args: [], code: 2, line: `npm run render: --stack is required; ${USAGE}` },
+        { why: "an unknown stack", args: ["--stack", "staging"], code: 2, line: `npm run render: --stack "staging": no Pulumi.staging.yaml in the project; ${USAGE}` },
+        { why: "an unknown flag", args: ["--stack", "prod", "--bogus"], code: 2, line: `npm run render: unknown option --bogus; ${USAGE}` },
+        { why: "--out without a value", args: ["--stack", "prod", "--out"], code: 2, line: `npm run render: --out needs a value; ${USAGE}` },
+        { why: "--out followed by another flag", args: ["--out", "--stack", "prod"], code: 2, line: `npm run render: --out needs a value; ${USAGE}` },
+        { why: "a stray argument", args: ["prod"], code: 2, line: `npm run render: unexpected argument "prod"; ${USAGE}` },
+        { why: "--stack=prod before npm's `--` (npm keeps it as npm_config_stack)", args: [], env: { npm_config_stack: "prod" }, code: 2,
+            line: `npm run render: npm took --stack=prod as its own option: put it after \`--\`; ${USAGE}` },
+    ];
+    for (const c of cases) {
+        it(`${c.why}: exit ${c.code} and one line with the usage`, () => {
+            const r = cli(c.args, c.env);
+            assert.strictEqual(r.stderr, `${c.line}\n`);
+            assert.strictEqual(r.code, c.code);
+        });
+    }
+
+    it("--stack=prod renders (the = form is accepted)", () => {
+        const out = tempDir("render-eq-");
+        const r = cli(["--stack=prod", `--out=${out}`]);
+        assert.strictEqual(r.stderr, "");
+        assert.strictEqual(r.code, 0);
+        assert.match(r.stdout, new RegExp(`^rendered \\d+ files into ${out}/prod\n$`));
+        assert.ok(fs.existsSync(path.join(out, "prod", "commands.txt")));
+    });
+
+    it("renders any stack that has a file, such as an ephemeral one", () => {
+        const file = path.join(ROOT, "Pulumi.eph-render-test.yaml");
+        const config = ephemeralConfig("render-test", ["192.0.2.0/24"], stackConfig("prod"));
+        fs.writeFileSync(file, YAML.stringify({ config }));
+        try {
+            const out = tempDir("render-eph-");
+            const r = cli(["--stack", "eph-render-test", "--out", out]);
+            assert.strictEqual(r.stderr, "");
+            assert.strictEqual(r.code, 0);
+            const nodes = JSON.parse(fs.readFileSync(path.join(out, "eph-render-test", "nodes.json"), "utf8"));
+            assert.deepStrictEqual(nodes.map((n: any) => n.name), ["eph-render-test-server-1", "eph-render-test-agent-1"]);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
     });
 });

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as checks from "./checks";
+import { parseCli, runCli, UsageError } from "../../tools/cli";
 
 export interface Exec {
     (cmd: string, args: string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
@@ -95,20 +96,20 @@ export function verifyStack(stack: string, exec: Exec = realExec, kubeconfigFile
     }
 }
 
+export const USAGE = "npm run verify -- --stack <stack> [--kubeconfig <file>]";
+
+export function verifyArgs(argv: readonly string[]): { stack: string; kubeconfig?: string } {
+    const { values } = parseCli(argv, { stack: { type: "string" }, kubeconfig: { type: "string" } }, USAGE);
+    if (!values.stack) throw new UsageError("--stack is required", USAGE);
+    if (values.kubeconfig === "") throw new UsageError("--kubeconfig needs a file", USAGE);
+    return { stack: values.stack, kubeconfig: values.kubeconfig };
+}
+
 if (require.main === module) {
-    const argv = process.argv.slice(2);
-    const stack = argv[argv.indexOf("--stack") + 1];
-    const kc = argv.includes("--kubeconfig") ? argv[argv.indexOf("--kubeconfig") + 1] : undefined;
-    if (!argv.includes("--stack") || !stack) {
-        console.error("usage: npm run verify -- --stack <stack> [--kubeconfig <file>]");
-        process.exit(2);
-    }
-    try {
-        const r = verifyStack(stack, realExec, kc);
+    runCli(async () => {
+        const args = verifyArgs(process.argv.slice(2));
+        const r = verifyStack(args.stack, realExec, args.kubeconfig);
         console.log(r.text);
-        process.exit(r.ok ? 0 : 1);
-    } catch (e) {
-        console.error((e as Error).message);
-        process.exit(1);
-    }
+        return r.ok ? 0 : 1;
+    }, "npm run verify");
 }

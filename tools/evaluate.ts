@@ -1,0 +1,161 @@
+/**
+ * Runs the Pulumi program (index.ts) in-process under `pulumi.runtime.setMocks` for a stack file plus overrides,
+ * and returns the recorded resource graph (tools/graph.ts), read from each RegisterResourceRequest itself.
+ * Used by the tests, `npm run render` and the benchmark alike; nothing here is test-only.
+ */
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { PROJECT } from "../components/config/keys";
+import { PLATFORM_ENV, SKIP_HOST_TOOLS_ENV } from "../components/nodes/host-tools";
+import { Graph, RecordedResource } from "./graph";
+import { mockState, numericId } from "./mocks";
+import { ROOT, stackConfig } from "./stack-file";
+
+export { Graph, RecordedResource } from "./graph";
+export { COLIMA_KEY_FIXTURE, colimaSshConfigFixture, k3sKubeconfigFixture, MOCK_KEY, MOCK_TOKEN } from "./mocks";
+export { listStacks, readStackFile, ROOT, stackConfig, stackFilePath } from "./stack-file";
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface RunOptions {
+    /** A stack with a file Pulumi.<stack>.yaml in the project root. */
+    stack: string;
+    /** Config overrides: key without namespace → value as it would be written in YAML; null removes the key. */
+    overrides?: Record<string, unknown>;
+    /** Extra fully-qualified config (e.g. "hcloud:token"); null removes it. */
+    extra?: Record<string, string | null>;
+    preview?: boolean;
+    /** Host OS the program believes it runs on (Colima VM type). Default: this machine's. */
+    platform?: NodeJS.Platform;
+    /** Record the graph (default). The benchmark turns it off to time the program, not the recorder. */
+    record?: boolean;
+    /** Program entry relative to the project root. Default: index.ts. */
+    entry?: string;
+}
+
+function hasSecret(v: any): boolean {
+    if (!v || typeof v !== "object") return false;
+    if (v[SECRET_SIG] === SECRET_VALUE) return true;
+    return Object.values(v).some(hasSecret);
+}
+
+let recording: RecordedResource[] = [];
+let recordingOn = true;
+let patched = false;
+
+function record(req: any): RecordedResource {
+    const raw = req.getObject()?.toJavaScript?.() ?? {};
+    const ct = req.getCustomtimeouts?.();
+    const propDeps: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v: any, k: string) => { propDeps[k] = v.getUrnsList(); });
+    return {
+        urn: "",
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        remote: req.getRemote(),
+        inputs: raw,
+        secretInputs: Object.keys(raw).filter(k => hasSecret(raw[k])),
+        parent: req.getParent(),
+        dependsOn: req.getDependenciesList(),
+        propertyDependencies: propDeps,
+        deletedWith: req.getDeletedwith(),
+        customTimeouts: ct ? { create: ct.getCreate() || undefined, update: ct.getUpdate() || undefined, delete: ct.getDelete() || undefined } : {},
+        ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        provider: req.getProvider(),
+    };
+}
+
+function patchMonitor(): void {
+    if (patched) return;
+    patched = true;
+    const original = MockMonitor.prototype.registerResource;
+    MockMonitor.prototype.registerResource = function (this: MockMonitor, req: any, callback: any) {
+        if (!recordingOn) return original.call(this, req, callback);
+        const r = record(req);
+        recording.push(r);
+        return original.call(this, req, (err: any, resp: any) => {
+            if (resp) r.urn = resp.getUrn();
+            callback(err, resp);
+        });
+    };
+}
+
+/** Replaces secret wrappers by their plain values (inputs as the resource would receive them). */
+function unwrap(v: any): any {
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v && typeof v === "object") {
+        if (v[SECRET_SIG] === SECRET_VALUE) return unwrap(v.value);
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+}
+
+const memo = new Map<string, Promise<Graph>>();
+
+/**
+ * Runs index.ts for a stack; rejects with the program's own error (e.g. ConfigError) if it throws. Graphs are
+ * read-only, so identical runs are shared between callers (runs are serialised: the Pulumi runtime is global).
+ */
+export function runProgram(opts: RunOptions): Promise<Graph> {
+    const key = JSON.stringify(opts);
+    let p = memo.get(key);
+    if (!p) {
+        const previous = [...memo.values()].pop() ?? Promise.resolve(undefined as unknown as Graph);
+        p = previous.catch(() => undefined).then(() => runProgramUncached(opts));
+        memo.set(key, p);
+    }
+    return p;
+}
+
+/** The resources registered by the last run (also when the program threw). */
+export function lastRecording(): readonly RecordedResource[] {
+    return recording;
+}
+
+async function runProgramUncached(opts: RunOptions): Promise<Graph> {
+    patchMonitor();
+    const config = stackConfig(opts.stack, opts.overrides);
+    const secretKeys: string[] = [];
+    if (opts.stack === "prod" || config[`${PROJECT}:provider`] === "hetzner") {
+        config["hcloud:token"] = "mock-hcloud-token";
+        secretKeys.push("hcloud:token");
+    }
+    for (const [k, v] of Object.entries(opts.extra ?? {})) {
+        if (v === null) delete config[k]; else { config[k] = v; secretKeys.push(k); }
+    }
+    const savedToken = process.env.HCLOUD_TOKEN;
+    delete process.env.HCLOUD_TOKEN;
+    process.env[SKIP_HOST_TOOLS_ENV] = "1";
+    if (opts.platform) process.env[PLATFORM_ENV] = opts.platform; else delete process.env[PLATFORM_ENV];
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    recording = [];
+    recordingOn = opts.record ?? true;
+    const local = recording;
+    await pulumi.runtime.setMocks({
+        newResource: args => ({ id: args.custom ? numericId(args.name) : undefined, state: mockState(args.type, args.name, args.inputs) }),
+        call: args => args.inputs,
+    }, PROJECT, opts.stack, opts.preview ?? false);
+    const entry = require.resolve(path.join(ROOT, opts.entry ?? "index.ts"));
+    delete require.cache[entry];
+    try {
+        const outputs = { ...(require(entry) as Record<string, unknown>) };
+        await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        for (const r of local) r.inputs = unwrap(r.inputs);
+        return new Graph(local, outputs);
+    } finally {
+        if (savedToken !== undefined) process.env.HCLOUD_TOKEN = savedToken;
+    }
+}
+
+/** Resolves an Output (or plain value) to its value and whether it is secret. */
+export async function resolve<T>(o: pulumi.Input<T>): Promise<{ value: T; secret: boolean }> {
+    const out = pulumi.output(o);
+    const secret = await pulumi.isSecret(out);
+    const value = await new Promise<T>(res => out.apply(v => { res(v as T); return v; }));
+    return { value, secret };
+}

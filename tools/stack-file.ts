@@ -1,0 +1,41 @@
+/** Stack files (Pulumi.<stack>.yaml) as the Pulumi CLI hands their config to a program. */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { PROJECT } from "../components/config/keys";
+import { projectRoot } from "../components/shared/script";
+
+/** The project root, also when this file runs compiled from .cache/bench-build. */
+export const ROOT = projectRoot(__dirname);
+
+/** Path of a stack's file. */
+export function stackFilePath(stack: string, root: string = ROOT): string {
+    return path.join(root, `Pulumi.${stack}.yaml`);
+}
+
+/** Stacks that have a file in the project root (Pulumi.<stack>.yaml), sorted. */
+export function listStacks(root: string = ROOT): string[] {
+    return fs.readdirSync(root).map(f => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+}
+
+/**
+ * The one place that reads a stack file's `config:` section (raw values as written). Kept alone so that it can
+ * switch to the config module's own stack-file parser (file, line and problem in its errors) when that lands.
+ */
+export function readStackFile(stack: string, root: string = ROOT): Record<string, unknown> {
+    const file = stackFilePath(stack, root);
+    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+    return doc?.config ?? {};
+}
+
+/** The stack file's config as the Pulumi CLI hands it to a program: strings, structured values as JSON. */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+    const out: Record<string, string> = {};
+    const put = (key: string, value: unknown) => {
+        if (value === null || value === undefined) { delete out[key]; return; }
+        out[key] = typeof value === "string" ? value : JSON.stringify(value);
+    };
+    for (const [k, v] of Object.entries(readStackFile(stack))) put(k, v);
+    for (const [k, v] of Object.entries(overrides)) put(k.includes(":") ? k : `${PROJECT}:${k}`, v);
+    return out;
+}
