@@ -85,7 +85,6 @@ export function ephemeralConfig(name: string, allow: string[], prod: Record<stri
         [k("workerServerType")]: "cx23",
         [k("nodeCidr")]: `10.${octet}.0.0/16`,
         [k("nodeSubnetCidr")]: `10.${octet}.1.0/24`,
-        [k("lbIpPools")]: JSON.stringify([`10.${octet}.200.0/24`]),
         [k("sshAllowList")]: JSON.stringify(allow),
         [k("apiAllowList")]: JSON.stringify(allow),
     };

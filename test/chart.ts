@@ -36,6 +36,10 @@ export async function chartSchema(): Promise<object> {
 /** What the program promises about the rendered chart; returns every mismatch (empty = as promised). */
 export function renderedMismatches(objects: K8sObject[], expect: {
     serviceHost: string; servicePort: number; operatorReplicas: number; prodToggles: boolean; policyAuditMode: boolean;
+    /** L2 announcements (never on Hetzner, see components/hetzner-cloud/rules.ts). */
+    l2Announcements: boolean;
+    /** cilium-config `mtu` (the chart leaves it out when MTU is 0 = auto-detect). */
+    mtu?: number;
 }): string[] {
     const problems: string[] = [];
     const cm = find(objects, "ConfigMap", "cilium-config");
@@ -55,11 +59,16 @@ export function renderedMismatches(objects: K8sObject[], expect: {
         if (cm.data[k] !== v) problems.push(`cilium-config ${k} = ${JSON.stringify(cm.data[k])}, expected ${JSON.stringify(v)}`);
     }
     // The chart leaves these keys out when the feature is off: on means exactly "true".
-    for (const k of ["enable-host-firewall", "enable-l2-announcements", "enable-bgp-control-plane"]) {
-        if ((cm.data[k] === "true") !== expect.prodToggles) {
-            problems.push(`cilium-config ${k} = ${JSON.stringify(cm.data[k])}, expected ${expect.prodToggles ? "\"true\"" : "off"}`);
+    const toggles: [string, boolean][] = [
+        ["enable-host-firewall", expect.prodToggles], ["enable-l2-announcements", expect.l2Announcements], ["enable-bgp-control-plane", expect.prodToggles],
+    ];
+    for (const [k, on] of toggles) {
+        if ((cm.data[k] === "true") !== on) {
+            problems.push(`cilium-config ${k} = ${JSON.stringify(cm.data[k])}, expected ${on ? "\"true\"" : "off"}`);
         }
     }
+    const mtu = expect.mtu === undefined ? undefined : String(expect.mtu);
+    if (cm.data.mtu !== mtu) problems.push(`cilium-config mtu = ${JSON.stringify(cm.data.mtu)}, expected ${mtu === undefined ? "absent (auto-detect)" : JSON.stringify(mtu)}`);
     const agent = find(objects, "DaemonSet", "cilium");
     const env = (agent?.spec.template.spec.containers[0].env ?? []) as { name: string; value?: string }[];
     const host = env.find(e => e.name === "KUBERNETES_SERVICE_HOST")?.value;

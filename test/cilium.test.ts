@@ -6,8 +6,8 @@ import { gatewayApiCrds } from "../components/gateway-api";
 import { deepMerge } from "../components/cilium";
 
 const EXPECT = {
-    local: { serviceHost: "127.0.0.1", servicePort: 6443, operatorReplicas: 1, prodToggles: false, policyAuditMode: true },
-    prod: { serviceHost: "10.0.1.2", servicePort: 6443, operatorReplicas: 2, prodToggles: true, policyAuditMode: true },
+    local: { serviceHost: "127.0.0.1", servicePort: 6443, operatorReplicas: 1, prodToggles: false, policyAuditMode: true, l2Announcements: false },
+    prod: { serviceHost: "10.0.1.2", servicePort: 6443, operatorReplicas: 2, prodToggles: true, policyAuditMode: true, l2Announcements: false, mtu: 1450 },
 };
 
 function chartValues(g: Graph): Record<string, any> {
@@ -130,7 +130,8 @@ describe("cilium: graph", () => {
         assert.ok(g.dependsOn(g.get("cilium", "kubernetes:helm.sh/v4:Chart"), guard));
     });
 
-    it("L2 announcement pool and policy come after the CRD gate (prod)", () => {
+    it("L2 announcement pool and policy come after the CRD gate (local with L2 on; refused on Hetzner)", async () => {
+        const g = await runProgram({ stack: "local", overrides: { l2Announcements: true, lbIpPools: ["10.0.200.0/24"] } });
         const gate = g.get("k3s-cilium-cilium-crd-gate");
         const pool = g.get("lb-ip-pool");
         assert.deepStrictEqual(pool.inputs.spec.blocks, [{ cidr: "10.0.200.0/24" }]);

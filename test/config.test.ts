@@ -73,8 +73,10 @@ const BAD: BadCase[] = [
     { why: "boolean typo", stack: "local", overrides: { ipv6: "yes" }, key: "ipv6", value: "\"yes\"", accepted: /accepted: true or false/ },
     { why: "operator replicas beyond node count", stack: "local", overrides: { operatorReplicas: 2 }, key: "operatorReplicas", value: "2", accepted: /accepted: 1 to 1/ },
     { why: "unknown Hetzner location", stack: "prod", overrides: { hcloudLocation: "fra1" }, key: "hcloudLocation", value: "\"fra1\"", accepted: /fsn1, nbg1, hel1, ash, hil, sin/ },
-    { why: "L2 announcements without pools", stack: "prod", overrides: { lbIpPools: [] }, key: "lbIpPools", value: "[]", accepted: /one or more CIDRs/ },
-    { why: "LB pool overlapping the pod range", stack: "prod", overrides: { lbIpPools: ["10.42.5.0/24"] }, key: "lbIpPools", value: "[\"10.42.5.0/24\"]", accepted: /overlaps k3s-cilium:podCidr/ },
+    { why: "L2 announcements without pools", stack: "local", overrides: { l2Announcements: true, lbIpPools: [] }, key: "lbIpPools", value: "[]", accepted: /one or more CIDRs/ },
+    { why: "LB pool overlapping the pod range", stack: "local", overrides: { l2Announcements: true, lbIpPools: ["10.42.5.0/24"] }, key: "lbIpPools", value: "[\"10.42.5.0/24\"]", accepted: /overlaps k3s-cilium:podCidr/ },
+    { why: "L2 announcements on Hetzner (routed L3 network)", stack: "prod", overrides: { l2Announcements: true }, key: "l2Announcements", value: "true", accepted: /routed \(layer 3\).*accepted on provider hetzner: false.*Service of type LoadBalancer/ },
+    { why: "LB IP pool on Hetzner", stack: "prod", overrides: { lbIpPools: ["10.0.200.0/24"] }, key: "lbIpPools", value: "[\"10.0.200.0/24\"]", accepted: /only deliver addresses Hetzner allocated.*accepted on provider hetzner: \[\]/ },
     { why: "Cilium values override not a mapping", stack: "prod", overrides: { ciliumValues: "- a\n- b" }, key: "ciliumValues", value: "\"- a\\n- b\"", accepted: /YAML mapping/ },
     { why: "values override turning on the Hubble UI without relay", stack: "local", overrides: { ciliumValues: "hubble:\n  ui:\n    enabled: true\n" }, key: "ciliumValues", value: "\"hubble:\\n  ui:\\n    enabled: true\\n\"", accepted: /Hubble UI requires \.Values\.hubble\.relay\.enabled=true/ },
     { why: "public key without private key", stack: "prod", overrides: { sshPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA me" }, key: "sshPrivateKey", value: "\"\"", accepted: /--secret/ },
@@ -102,7 +104,7 @@ describe("config validation", () => {
             [6443, 1, { enabled: true, relay: false, ui: false }, false, false, false, false, true]);
         assert.deepStrictEqual(
             [prod.apiPort, prod.cilium.operatorReplicas, prod.cilium.hubble, prod.network.ipv6, prod.cilium.bgpControlPlane, prod.cilium.hostFirewall, prod.cilium.l2Announcements, prod.cilium.gatewayApi],
-            [6443, 2, { enabled: true, relay: true, ui: true }, true, true, true, true, true]);
+            [6443, 2, { enabled: true, relay: true, ui: true }, true, true, true, false, true]);
         for (const c of [local, prod]) {
             assert.strictEqual(c.cilium.tunnelProtocol, "geneve");
             assert.strictEqual(c.cilium.routingMode, "tunnel");

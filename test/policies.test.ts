@@ -57,7 +57,7 @@ describe("policies: every emitted policy validates against the real CCNP CRD sch
     }
 
     it("the enforcement CiliumNodeConfig validates against its CRD, and the L2 objects against theirs", async () => {
-        const g = await runProgram({ stack: "prod" });
+        const g = await runProgram({ stack: "local", overrides: { l2Announcements: true, lbIpPools: ["10.0.200.0/24"] } });
         const cnc = crdValidator(await artifact(ARTIFACTS.nodeConfigCrd), "v2");
         const enforcement = g.get("policy-enforcement");
         assert.ok(cnc.validate({ apiVersion: "cilium.io/v2", kind: "CiliumNodeConfig", metadata: enforcement.inputs.metadata, spec: enforcement.inputs.spec }), cnc.errors());

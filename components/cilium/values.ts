@@ -1,5 +1,6 @@
 import { ClusterConfig } from "../config";
 import { hubbleTlsValues } from "./hubble-tls";
+import { ciliumMtu } from "../hetzner-cloud/mtu";
 
 export interface CiliumEndpoint {
     /** k8sServiceHost: the address agents reach the API on before any service routing exists. */
@@ -64,6 +65,8 @@ export function ciliumValues(config: ClusterConfig, endpoint: CiliumEndpoint, op
         l2announcements: { enabled: c.l2Announcements },
         ...(c.l2Announcements ? { k8sClientRateLimit: { qps: 20, burst: 40 } } : {}),
         encryption: c.wireguard ? { enabled: true, type: "wireguard" } : { enabled: false },
+        // The underlying device's MTU where it is a documented fact (components/hetzner-cloud/mtu.ts); 0 = auto-detect.
+        ...(ciliumMtu(config) ? { MTU: ciliumMtu(config)!.deviceMtu } : {}),
     };
     return deepMerge(values, c.valuesOverride as HelmValues);
 }

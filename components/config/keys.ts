@@ -37,6 +37,8 @@ export const CONFIG_KEYS = {
     sshPrivateKey: { type: "string", default: "", description: "Private key matching sshPublicKey, set with pulumi config set --secret; required when sshPublicKey is set." },
     sshUser: { type: "string", default: "root", description: "SSH user on Hetzner servers." },
     hcloudLocation: { type: "string", default: "fsn1", description: "Hetzner location; the network zone is derived from it." },
+    hcloudCloudController: { type: "boolean", default: true, description: "hetzner: Hetzner cloud controller manager (node initialisation; LoadBalancer Services and Gateways get Hetzner load balancers); k3s then runs disable-cloud-controller and kubelet cloud-provider=external." },
+    hcloudCsiDriver: { type: "boolean", default: true, description: "hetzner: Hetzner CSI driver with the default StorageClass hcloud-volumes (k3s' local-path storage is then disabled)." },
     controlPlaneServerType: { type: "string", default: "cx33", description: "Hetzner server type of k3s servers." },
     workerServerType: { type: "string", default: "cx23", description: "Hetzner server type of k3s agents." },
     serverImage: { type: "string", default: "ubuntu-24.04", description: "Hetzner image of every server." },

@@ -7,6 +7,7 @@ import {
 } from "./versions";
 import * as semver from "semver";
 import { k3sConfigProblems } from "../k3s/rules";
+import { l2OnHetznerProblems } from "../hetzner-cloud/rules";
 
 export type Provider = "colima" | "hetzner";
 export type TunnelProtocol = "geneve" | "vxlan";
@@ -45,6 +46,10 @@ export interface ClusterConfig {
         readonly image: string;
         readonly publicIpv4: boolean;
         readonly publicIpv6: boolean;
+        /** hcloud-cloud-controller-manager and its k3s flags (components/hetzner-cloud). */
+        readonly cloudController: boolean;
+        /** hcloud CSI driver and its default StorageClass (components/hetzner-cloud). */
+        readonly csiDriver: boolean;
     };
     readonly colima: {
         readonly profile: string;
@@ -425,6 +430,7 @@ export function validateConfig(raw: Readonly<Record<string, string>>, ctx: Valid
             err("lbIpPools", [], `L2 announcements need addresses to announce; accepted: one or more CIDRs, or ${qualified("l2Announcements")}: false`);
         }
     }
+    if (ok("provider", "l2Announcements", "lbIpPools", "hcloudCloudController")) errors.push(...l2OnHetznerProblems({ provider, l2Announcements: bool("l2Announcements"), lbIpPools: list("lbIpPools"), cloudController: bool("hcloudCloudController") }));
     if (ok("l2Interfaces")) {
         for (const re of list("l2Interfaces")) {
             try {
@@ -495,6 +501,8 @@ export function validateConfig(raw: Readonly<Record<string, string>>, ctx: Valid
             image: str("serverImage"),
             publicIpv4: bool("publicIpv4"),
             publicIpv6: bool("publicIpv6"),
+            cloudController: bool("hcloudCloudController"),
+            csiDriver: bool("hcloudCsiDriver"),
         },
         colima: {
             profile: str("colimaProfile"),

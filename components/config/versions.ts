@@ -51,3 +51,13 @@ export function compareMinor(a: string, b: string): number {
     const [bm, bn] = b.split(".").map(Number);
     return am - bm || an - bn;
 }
+
+/**
+ * Hetzner's official Helm repository and the pinned charts of the cloud controller manager and the CSI driver
+ * (github.com/hetznercloud/hcloud-cloud-controller-manager tag v1.35.0, commit cfbbbd9d; github.com/hetznercloud/
+ * csi-driver tag v2.22.1, commit 3186e787). Each chart's image tag is `v{{ .Chart.Version }}`, so the chart version
+ * pins the controller version too.
+ */
+export const HCLOUD_HELM_REPO = "https://charts.hetzner.cloud";
+export const HCLOUD_CCM_CHART = Object.freeze({ chart: "hcloud-cloud-controller-manager", version: "1.35.0" });
+export const HCLOUD_CSI_CHART = Object.freeze({ chart: "hcloud-csi", version: "2.22.1" });
