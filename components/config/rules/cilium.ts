@@ -1,0 +1,110 @@
+import * as YAML from "yaml";
+import { overlaps, parseCidr } from "../cidr";
+import { qualified } from "../keys";
+import type { Values } from "../values";
+import { clusterRanges } from "./network";
+import { Problem, Rule, RuleInput, problem } from "./types";
+
+/** routingMode, Hubble switches and operatorReplicas. */
+function datapath({ values: v, ok, facts }: RuleInput): Problem[] {
+    const problems: Problem[] = [];
+    if (facts.hetzner && ok("routingMode") && v.routingMode === "native") {
+        problems.push(problem("routingMode", "native",
+            "Hetzner cloud networks are routed (L3) and do not carry pod routes between servers; accepted: tunnel"));
+    }
+    if (ok("hubbleEnabled", "hubbleRelay") && v.hubbleRelay && !v.hubbleEnabled) {
+        problems.push(problem("hubbleRelay", true, `Hubble Relay reads from Hubble in the agents; accepted: false, or ${qualified("hubbleEnabled")}: true`));
+    }
+    if (ok("hubbleUi", "hubbleRelay") && v.hubbleUi && !v.hubbleRelay) {
+        problems.push(problem("hubbleUi", true, `the Hubble UI needs Hubble Relay; accepted: false, or ${qualified("hubbleRelay")}: true`));
+    }
+    if (ok("operatorReplicas")) {
+        if (v.operatorReplicas < 1) {
+            problems.push(problem("operatorReplicas", v.operatorReplicas, "accepted: 1 or more"));
+        } else if (facts.nodeCount !== undefined && v.operatorReplicas > facts.nodeCount) {
+            problems.push(problem("operatorReplicas", v.operatorReplicas,
+                `cilium-operator replicas repel each other (one per node) and there are ${facts.nodeCount} nodes; accepted: 1 to ${facts.nodeCount}`));
+        }
+    }
+    return problems;
+}
+
+/** lbIpPools and l2Interfaces of L2 announcements. */
+function l2({ values: v, ok, facts }: RuleInput): Problem[] {
+    const problems: Problem[] = [];
+    if (ok("l2Announcements", "lbIpPools")) {
+        const pools = v.lbIpPools;
+        for (const entry of pools) {
+            const parsed = parseCidr(entry);
+            if (typeof parsed === "string") {
+                problems.push(problem("lbIpPools", pools, `entry ${JSON.stringify(entry)}: ${parsed}; accepted: CIDRs such as 10.0.200.0/24`));
+                continue;
+            }
+            for (const [k, r] of clusterRanges(facts)) {
+                if (r && (k === "podCidr" || k === "serviceCidr") && overlaps(parsed, r)) {
+                    problems.push(problem("lbIpPools", pools, `entry ${entry} overlaps ${qualified(k)} (${r.text}); accepted: a range outside the pod and service ranges`));
+                }
+            }
+            if (facts.nodeSubnet && overlaps(parsed, facts.nodeSubnet)) {
+                problems.push(problem("lbIpPools", pools,
+                    `entry ${entry} overlaps ${qualified("nodeSubnetCidr")} (${facts.nodeSubnet.text}); accepted: a range outside the node subnet`));
+            }
+        }
+        if (v.l2Announcements && pools.length === 0) {
+            problems.push(problem("lbIpPools", [], `L2 announcements need addresses to announce; accepted: one or more CIDRs, or ${qualified("l2Announcements")}: false`));
+        }
+    }
+    if (ok("l2Interfaces")) {
+        for (const re of v.l2Interfaces) {
+            try {
+                new RegExp(re);
+            } catch {
+                problems.push(problem("l2Interfaces", v.l2Interfaces,
+                    `entry ${JSON.stringify(re)} is not a valid regular expression; accepted: interface regexes such as ^eth[0-9]+`));
+            }
+        }
+    }
+    return problems;
+}
+
+/** ciliumValues as a mapping, or the sentence saying why it is not one. */
+export function parseCiliumValues(text: string): { values: Record<string, unknown> } | { error: string } {
+    if (text.trim() === "") return { values: {} };
+    let parsed: unknown;
+    try {
+        parsed = YAML.parse(text);
+    } catch (e) {
+        return { error: `not valid YAML (${(e as Error).message.split("\n")[0]}); accepted: a YAML mapping of Helm values` };
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        return { error: "accepted: a YAML mapping of Helm values, e.g. 'hubble: {metrics: {enabled: [dns]}}'" };
+    }
+    return { values: parsed as Record<string, unknown> };
+}
+
+/** The chart's own rules (templates/validate.yaml) on the merged Hubble switches, so helm never gets to fail. */
+function hubbleOverride(override: Record<string, unknown>, v: Values, ok: RuleInput["ok"]): string[] {
+    const h = (override.hubble ?? {}) as { enabled?: unknown; relay?: { enabled?: unknown }; ui?: { enabled?: unknown } };
+    const enabled = h.enabled ?? (ok("hubbleEnabled") && v.hubbleEnabled);
+    const relay = h.relay?.enabled ?? (ok("hubbleRelay") && v.hubbleRelay);
+    const ui = h.ui?.enabled ?? (ok("hubbleUi") && v.hubbleUi);
+    const problems: string[] = [];
+    if (ui === true && relay !== true) {
+        problems.push("sets hubble.ui.enabled without Hubble Relay (the chart fails: \"Hubble UI requires .Values.hubble.relay.enabled=true\"); accepted: also hubble.relay.enabled: true, or hubbleRelay: true");
+    }
+    if (relay === true && enabled !== true) {
+        problems.push("enables Hubble Relay without Hubble (the chart fails: \"Hubble Relay requires .Values.hubble.enabled=true\"); accepted: hubble.enabled: true");
+    }
+    return problems;
+}
+
+function valuesOverride({ values: v, ok }: RuleInput): Problem[] {
+    // Without an override the chart sees exactly the hubble* keys, which datapath() already judges.
+    if (!ok("ciliumValues") || v.ciliumValues.trim() === "") return [];
+    const parsed = parseCiliumValues(v.ciliumValues);
+    if ("error" in parsed) return [problem("ciliumValues", v.ciliumValues, parsed.error)];
+    return hubbleOverride(parsed.values, v, ok).map(text => problem("ciliumValues", v.ciliumValues, text));
+}
+
+/** The Cilium keys: datapath switches, L2 announcements and the values override. */
+export const ciliumRules: Rule = input => [...datapath(input), ...l2(input), ...valuesOverride(input)];

@@ -1,0 +1,40 @@
+import { k3sConfigProblems } from "../../k3s/rules";
+import { l2OnHetznerProblems } from "../../hetzner-cloud/rules";
+import { accessRules } from "./access";
+import { ciliumRules } from "./cilium";
+import { colimaRules } from "./colima";
+import { hetznerRules } from "./hetzner";
+import { keyRules } from "./keys";
+import { networkRules } from "./network";
+import { nodeRules } from "./nodes";
+import { sshRules } from "./ssh";
+import { Problem, Rule, RuleInput } from "./types";
+import { versionRules } from "./versions";
+
+export * from "./types";
+export { parseCiliumValues } from "./cilium";
+
+/**
+ * Every rule group, in the order their problems are listed. A new rule is a pure `Rule` (in its own area if it
+ * judges that area's facts, e.g. components/cilium/rules.ts) added here with one line.
+ */
+export const RULES: readonly Rule[] = [
+    keyRules,
+    versionRules,
+    nodeRules,
+    networkRules,
+    accessRules,
+    sshRules,
+    hetznerRules,
+    colimaRules,
+    ciliumRules,
+    // Rules owned by other stages, on values that passed their own checks.
+    ({ values: v, ok }) => ok("provider", "ipv6", "publicIpv6") ? k3sConfigProblems({ provider: v.provider, ipv6: v.ipv6, publicIpv6: v.publicIpv6 }) : [],
+    ({ values: v, ok }) => ok("provider", "l2Announcements", "lbIpPools", "hcloudCloudController")
+        ? l2OnHetznerProblems({ provider: v.provider, l2Announcements: v.l2Announcements, lbIpPools: v.lbIpPools, cloudController: v.hcloudCloudController }) : [],
+];
+
+/** Runs every rule group and returns all their problems at once. */
+export function runRules(input: RuleInput, rules: readonly Rule[] = RULES): (Problem | string)[] {
+    return rules.flatMap(rule => rule(input));
+}
