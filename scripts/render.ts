@@ -22,7 +22,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { Graph, listStacks, ROOT, runProgram, stackConfig } from "../tools/evaluate";
 import { parseCli, runCli, UsageError } from "../tools/cli";
-import { TOKEN_PLACEHOLDER } from "../components/k3s/config";
+import { redactK3sConfig } from "../components/k3s/config";
 import { parseScriptCommands } from "../components/shared/script";
 import { firewallRules, planNodes } from "../components/nodes";
 import { baselinePolicies, orderedFileNames } from "../components/policies";
@@ -62,8 +62,7 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
 
     // Each node's k3s config.yaml travels on the stdin of its install command.
     for (const cmd of g.ofType("command:remote:Command").filter(r => r.name.endsWith("-install")).sort((a, b) => a.name.localeCompare(b.name))) {
-        const doc = YAML.parse(cmd.inputs.stdin);
-        doc.token = TOKEN_PLACEHOLDER;
+        const doc = redactK3sConfig(YAML.parse(cmd.inputs.stdin));
         files.set(`k3s/${cmd.name.replace(/-install$/, "")}/config.yaml`, yaml(doc));
     }
 

@@ -1,6 +1,10 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
-import { Graph, lastRecording, MOCK_TOKEN, resolve, runProgram } from "./harness";
+import * as pulumi from "@pulumi/pulumi";
+import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
+import { nodeConfigFile } from "../components/k3s";
+import { validateConfig } from "../components/config/validate";
+import { ClusterNode } from "../components/nodes/contract";
 import { k3sConfigProblems, K3sRuleInput } from "../components/k3s/rules";
 import { rewriteKubeconfig } from "../components/k3s";
 import { parseScriptCommands } from "../components/shared/script";
@@ -160,19 +164,42 @@ describe("k3s: secrets", () => {
     let g: Graph;
     before(async () => { g = await runProgram({ stack: "prod" }); });
 
-    it("the token travels only on stdin, which is secret", () => {
+    it("servers get the server token and define the agent token; agents get only the agent token; both only on stdin, which is secret", () => {
         for (const n of NODES) {
             const cfg = g.get(`${n}-install`);
-            assert.strictEqual(YAML.parse(cfg.inputs.stdin).token, MOCK_TOKEN);
+            const doc = YAML.parse(cfg.inputs.stdin);
+            if (n.includes("-agent-")) {
+                assert.strictEqual(doc.token, MOCK_AGENT_TOKEN, n);
+                assert.ok(!cfg.inputs.stdin.includes(MOCK_TOKEN), `${n}: an agent must never receive the server token`);
+            } else {
+                assert.strictEqual(doc.token, MOCK_TOKEN, n);
+                assert.strictEqual(doc["agent-token"], MOCK_AGENT_TOKEN, n);
+            }
             assert.ok(cfg.secretInputs.includes("stdin"), `${n}: stdin not secret`);
             assert.ok(cfg.additionalSecretOutputs.includes("stdin"));
         }
         for (const cmd of g.ofType("command:remote:Command")) {
             for (const field of ["create", "update", "delete"]) {
-                assert.ok(!String(cmd.inputs[field] ?? "").includes(MOCK_TOKEN), `${cmd.name}.${field} carries the token`);
+                for (const secret of [MOCK_TOKEN, MOCK_AGENT_TOKEN]) {
+                    assert.ok(!String(cmd.inputs[field] ?? "").includes(secret), `${cmd.name}.${field} carries a token`);
+                }
             }
         }
-        assert.strictEqual(g.ofType("random:index/randomPassword:RandomPassword").length, 1);
+        assert.deepStrictEqual(g.ofType("random:index/randomPassword:RandomPassword").map(r => r.name).sort(),
+            ["k3s-cilium-k3s-agent-token", "k3s-cilium-k3s-token"]);
+    });
+
+    it("a node's config file is a secret Output even when built from plain token values (pulumi.isSecret)", async () => {
+        const config = validateConfig(stackConfig("prod"), { stack: "prod", hcloudTokenSet: true });
+        assert.ok(config.ok);
+        const node = { name: "agent-x", role: "agent" as const, privateAddress: "10.0.1.100", publicIpv6Address: pulumi.output("2001:db8::1") } as unknown as ClusterNode;
+        const file = nodeConfigFile(config.config, node, { isFirstServer: false, joinUrl: "https://10.0.1.2:6443", tlsSans: [] },
+            { server: pulumi.output("plain-server"), agent: pulumi.output("plain-agent") });
+        const { value, secret } = await resolve(file);
+        assert.ok(secret, "the rendered config.yaml must be secret");
+        assert.deepStrictEqual(YAML.parse(value), {
+            "node-name": "agent-x", "node-ip": "10.0.1.100,2001:db8::1", server: "https://10.0.1.2:6443", token: "plain-agent",
+        });
     });
 
     it("the kubeconfig is secret, read from a command whose stdout is secret and not logged", async () => {

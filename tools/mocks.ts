@@ -10,6 +10,7 @@ import { ROOT } from "./stack-file";
 const DATA = path.join(ROOT, "tools", "mock-data");
 
 export const MOCK_TOKEN = "mock-k3s-token-0000000000000000";
+export const MOCK_AGENT_TOKEN = "mock-k3s-agent-token-00000000000";
 export const MOCK_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nmock-private-key\n-----END OPENSSH PRIVATE KEY-----\n";
 export const COLIMA_KEY_FIXTURE = path.join(DATA, "colima-identity");
 export function k3sKubeconfigFixture(): string {
@@ -47,7 +48,7 @@ export function mockState(type: string, name: string, inputs: any): Record<strin
         case "tls:index/certRequest:CertRequest":
             return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${name}\n-----END CERTIFICATE REQUEST-----\n` };
         case "random:index/randomPassword:RandomPassword":
-            return { ...inputs, result: MOCK_TOKEN };
+            return { ...inputs, result: name.endsWith("-agent-token") ? MOCK_AGENT_TOKEN : MOCK_TOKEN };
         case "command:local:Command":
             return { ...inputs, stdout: colimaSshConfigFixture(), stderr: "" };
         case "command:remote:Command":

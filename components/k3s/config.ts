@@ -16,8 +16,34 @@ export interface K3sNodeConfigInput {
     tlsSans: readonly string[];
 }
 
-/** Placeholder for the token in rendered artifacts; the real token only ever travels on a command's stdin. */
+/** Placeholders for the tokens in rendered artifacts; the real tokens only ever travel on a command's stdin. */
 export const TOKEN_PLACEHOLDER = "<k3s-token: secret, set per stack>";
+export const AGENT_TOKEN_PLACEHOLDER = "<k3s-agent-token: secret, set per stack>";
+
+/** The join secrets of a cluster (both secret Outputs' plain values inside an apply). */
+export interface K3sTokens {
+    /** Server token: joins servers, and is the PBKDF2 passphrase of k3s' bootstrap data in the datastore. */
+    server: string;
+    /** Agent token: joins agents only (k3s `agent-token`, server.go: "Shared secret used to join agents to the cluster, but not servers"). */
+    agent: string;
+}
+
+/**
+ * The token keys of one node's config.yaml. Servers carry the server token and define the agent token
+ * (`agent-token` is a `k3s server` flag); agents carry only the agent token as their `token` — an agent node
+ * (or whoever reads its disk) never holds the secret that joins servers and decrypts the datastore's bootstrap data.
+ */
+export function k3sTokenKeys(role: NodeRole, tokens: K3sTokens): Record<string, string> {
+    return role === "server" ? { token: tokens.server, "agent-token": tokens.agent } : { token: tokens.agent };
+}
+
+/** A rendered config.yaml with its secrets replaced by placeholders (for `npm run render`). */
+export function redactK3sConfig(doc: Record<string, unknown>): Record<string, unknown> {
+    const out = { ...doc };
+    if ("token" in out) out.token = TOKEN_PLACEHOLDER;
+    if ("agent-token" in out) out["agent-token"] = AGENT_TOKEN_PLACEHOLDER;
+    return out;
+}
 
 /**
  * `node-ip`: the private IPv4 address, plus the public IPv6 address with `ipv6` on. k3s refuses to start when
@@ -69,9 +95,9 @@ export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): 
     return out;
 }
 
-/** The file as written on the node: the config plus the token, rendered with a YAML library. */
-export function renderK3sConfig(nodeConfig: Record<string, unknown>, token: string): string {
-    return YAML.stringify({ ...nodeConfig, token }, { lineWidth: 0 });
+/** The file as written on the node: the config plus its tokens, rendered with a YAML library. */
+export function renderK3sConfig(nodeConfig: Record<string, unknown>, role: NodeRole, tokens: K3sTokens): string {
+    return YAML.stringify({ ...nodeConfig, ...k3sTokenKeys(role, tokens) }, { lineWidth: 0 });
 }
 
 export function joinUrl(serviceHost: string, port: number): string {

@@ -29,7 +29,7 @@ export interface NodeSteps {
     node: ClusterNode;
     /** wait-boot.sh (sshd + cloud-init) then preflight.sh (kernel version, options, modules, node IP). */
     preflight: command.remote.Command;
-    /** configure.sh (config.yaml from stdin, with the token) then install.sh (the pinned k3s). */
+    /** configure.sh (config.yaml from stdin, with the node's token) then install.sh (the pinned k3s). */
     install: command.remote.Command;
 }
 
@@ -38,6 +38,21 @@ const script = (name: string) => loadScript(__dirname, name);
 /** Tunnel protocol the preflight must find in the kernel. */
 export function tunnelRequirement(config: ClusterConfig): "geneve" | "vxlan" | "none" {
     return config.cilium.routingMode === "tunnel" ? config.cilium.tunnelProtocol : "none";
+}
+
+/**
+ * One node's config.yaml with its tokens: always a secret Output, whatever the inputs, because it carries a token.
+ */
+export function nodeConfigFile(
+    config: ClusterConfig, node: ClusterNode,
+    place: { isFirstServer: boolean; joinUrl: string; tlsSans: pulumi.Input<string[]> },
+    tokens: { server: pulumi.Input<string>; agent: pulumi.Input<string> },
+): pulumi.Output<string> {
+    return pulumi.secret(pulumi.all([place.tlsSans, tokens.server, tokens.agent, node.publicIpv6Address ?? ""]).apply(([sans, server, agent, v6]) =>
+        renderK3sConfig(k3sNodeConfig(config, {
+            name: node.name, role: node.role, privateAddress: node.privateAddress, publicIpv6Address: v6 || undefined,
+            isFirstServer: place.isFirstServer, joinUrl: place.joinUrl, tlsSans: sans,
+        }), node.role, { server, agent })));
 }
 
 /**
@@ -52,7 +67,10 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly serversAtVersion: command.remote.Command;
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
+    /** Server token (secret). */
     readonly token: pulumi.Output<string>;
+    /** Agent token (secret): the only token agents receive. */
+    readonly agentToken: pulumi.Output<string>;
     readonly firstServer: ClusterNode;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -63,6 +81,9 @@ export class K3sCluster extends pulumi.ComponentResource {
 
         const token = new random.RandomPassword(`${config.clusterName}-k3s-token`, { length: 64, special: false }, { parent });
         this.token = pulumi.secret(token.result);
+        // Agents join with their own token (k3s `agent-token`), never the server token: see k3sTokenKeys.
+        const agentToken = new random.RandomPassword(`${config.clusterName}-k3s-agent-token`, { length: 64, special: false }, { parent });
+        this.agentToken = pulumi.secret(agentToken.result);
 
         const servers = machines.nodes.filter(n => n.role === "server");
         const agents = machines.nodes.filter(n => n.role === "agent");
@@ -83,11 +104,9 @@ export class K3sCluster extends pulumi.ComponentResource {
             if (config.network.ipv6 && !node.publicIpv6Address) {
                 throw new pulumi.ResourceError(`${node.name}: k3s-cilium:ipv6 is true but the node provider gave no public IPv6 address for its dual-stack node-ip`, parent);
             }
-            const fileContent = pulumi.all([machines.endpoint.tlsSans, this.token, node.publicIpv6Address ?? ""]).apply(([sans, tok, v6]) =>
-                renderK3sConfig(k3sNodeConfig(config, {
-                    name: node.name, role: node.role, privateAddress: node.privateAddress, publicIpv6Address: v6 || undefined,
-                    isFirstServer: node === this.firstServer, joinUrl: url, tlsSans: sans,
-                }), tok));
+            const fileContent = nodeConfigFile(config, node, {
+                isFirstServer: node === this.firstServer, joinUrl: url, tlsSans: machines.endpoint.tlsSans,
+            }, { server: this.token, agent: this.agentToken });
             // Config and install run together behind the join gates, so a config change rolls through the servers
             // one at a time (each restart waits for the previous server), never restarting every etcd member at once.
             const installCmd = scriptSequence(
@@ -95,7 +114,7 @@ export class K3sCluster extends pulumi.ComponentResource {
                 scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s]),
             );
             const install = nodeCommand(`${node.name}-install`, {
-                node, create: installCmd, update: installCmd, stdin: pulumi.secret(fileContent),
+                node, create: installCmd, update: installCmd, stdin: fileContent,
             }, {
                 parent, dependsOn: [preflight, ...installDependsOn], additionalSecretOutputs: ["stdin"],
                 customTimeouts: { create: "20m", update: "20m" },
