@@ -18,7 +18,7 @@ assertHostTools(config);
 
 const cluster = withShallowStackTraces(() => {
     // 2. Machines, behind one contract.
-    const machines: ClusterNodes & { sshPrivateKey?: pulumi.Output<string>; endpointResources?: pulumi.Resource[] } =
+    const machines: ClusterNodes & { sshPrivateKey?: pulumi.Output<string>; knownHosts?: pulumi.Output<string>; endpointResources?: pulumi.Resource[] } =
         config.provider === "hetzner"
             ? new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey })
             : new ColimaNodes("nodes", { config });
@@ -64,3 +64,5 @@ export const policyAuditMode = config.cilium.policyAuditMode;
 export const hubbleRelay = config.cilium.hubble.relay;
 export const baselinePolicyNames = policies.policies.map(p => p.policy.name);
 export const sshPrivateKey = machines.sshPrivateKey;
+/** known_hosts lines of the pinned SSH host keys (prod): `commands.knownHosts` writes them for `commands.ssh`. */
+export const sshKnownHosts = machines.knownHosts;

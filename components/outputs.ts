@@ -7,17 +7,28 @@ export interface NodeRow {
     privateAddress: string;
 }
 
+/**
+ * The kubeconfig command: the file holds cluster-admin credentials, so it is created 0600 — `umask 077` in a
+ * subshell applies to the redirection's new file only (a plain `>` would create it 0644 under the usual umask 022).
+ */
+export function kubeconfigCommand(stack: string, file: string): string {
+    return `(umask 077; pulumi stack output kubeconfig --show-secrets --stack ${stack} > ${file})`;
+}
+
 /** Ready-to-paste commands for the operator (stack output `commands`). */
 export function operatorCommands(config: ClusterConfig, firstSsh: { host: string; port: number; user: string }): Record<string, string> {
     const stack = config.stack;
-    const kubeconfig = `pulumi stack output kubeconfig --show-secrets --stack ${stack} > ${config.clusterName}.kubeconfig`;
+    const kubeconfig = kubeconfigCommand(stack, `${config.clusterName}.kubeconfig`);
+    const knownHostsFile = `${config.clusterName}.known_hosts`;
+    // Hetzner host keys are pinned (stack output sshKnownHosts): the operator's ssh checks them too, strictly.
     const sshKey = config.provider === "colima"
         ? `colima ssh --profile ${config.colima.profile}`
-        : `ssh -i <private key> -p ${firstSsh.port} ${firstSsh.user}@${firstSsh.host}` +
+        : `ssh -o UserKnownHostsFile=${knownHostsFile} -o StrictHostKeyChecking=yes -i <private key> -p ${firstSsh.port} ${firstSsh.user}@${firstSsh.host}` +
           (config.ssh.publicKey ? "" : `   # key: pulumi stack output sshPrivateKey --show-secrets --stack ${stack}`);
     return {
         kubeconfig,
         kubectl: `KUBECONFIG=${config.clusterName}.kubeconfig kubectl get nodes -o wide`,
+        ...(config.provider === "colima" ? {} : { knownHosts: `pulumi stack output sshKnownHosts --stack ${stack} > ${knownHostsFile}` }),
         ssh: sshKey,
         ciliumStatus: `KUBECONFIG=${config.clusterName}.kubeconfig cilium status --wait`,
         ...(config.cilium.hubble.relay

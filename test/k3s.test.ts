@@ -8,6 +8,7 @@ import { ClusterNode } from "../components/nodes/contract";
 import { k3sConfigProblems, K3sRuleInput } from "../components/k3s/rules";
 import { rewriteKubeconfig } from "../components/k3s";
 import { parseScriptCommands } from "../components/shared/script";
+import { dialRetrySeconds, WAIT_FOR_SSH_DIAL_ATTEMPTS } from "../components/shared/remote";
 
 const NODES = ["k3s-cilium-server-1", "k3s-cilium-server-2", "k3s-cilium-server-3", "k3s-cilium-agent-1", "k3s-cilium-agent-2"];
 
@@ -37,11 +38,14 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             ["configure.sh k3s-cilium-agent-1 agent", "install.sh k3s-cilium-agent-1 agent v1.33.5+k3s1"]);
     });
 
-    it("waits for SSH without a dial limit, bounded by customTimeouts", () => {
+    it("waits for SSH with a finite dial limit whose retries end before customTimeouts (so a host key mismatch is named)", () => {
         for (const n of NODES) {
             const preflight = step(n, "preflight");
-            assert.strictEqual(preflight.inputs.connection.dialErrorLimit, -1);
+            assert.strictEqual(preflight.inputs.connection.dialErrorLimit, WAIT_FOR_SSH_DIAL_ATTEMPTS);
             assert.match(preflight.customTimeouts.create ?? "", /^\d+s$/);
+            const timeout = Number(/^(\d+)s$/.exec(preflight.customTimeouts.create!)![1]);
+            assert.ok(dialRetrySeconds(WAIT_FOR_SSH_DIAL_ATTEMPTS) < timeout - 60, `${n}: dial retries outlast ${timeout}s`);
+            assert.ok(dialRetrySeconds(WAIT_FOR_SSH_DIAL_ATTEMPTS) > 300, "sshd gets at least 5 minutes to come up");
             assert.match(scriptsOf(preflight.inputs.create)[0], new RegExp(`^wait-boot.sh ${n} \\d+$`));
             assert.strictEqual(step(n, "install").inputs.connection.dialErrorLimit, 10);
         }

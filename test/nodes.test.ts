@@ -2,9 +2,16 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { Address4 } from "ip-address";
-import { colimaSshConfigFixture, COLIMA_KEY_FIXTURE, lastRecording, resolve, ROOT, runProgram, stackConfig } from "./harness";
+import * as YAML from "yaml";
+import { colimaSshConfigFixture, COLIMA_KEY_FIXTURE, lastRecording, mockHostKey, RecordedResource, resolve, ROOT, runProgram, stackConfig } from "./harness";
 import { ClusterConfig, validateConfig } from "../components/config";
 import { colimaVmType, firewallRules, hostToolProblems, parseSshConfig, planNodes } from "../components/nodes";
+
+/** The mocked public IPv4 of a recorded hcloud server (test/harness.ts mockState). */
+function mockState(server: RecordedResource): { ipv4Address: string } {
+    const n = Number(/-(\d+)$/.exec(server.name)![1]);
+    return { ipv4Address: server.name.includes("-agent-") ? `198.51.100.${n}` : `203.0.113.${n}` };
+}
 
 function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {
     const r = validateConfig(stackConfig(stack, overrides), { stack, hcloudTokenSet: true });
@@ -108,6 +115,43 @@ describe("nodes: Hetzner (prod)", () => {
         assert.ok(k.secret && k.value.includes("configured"));
         // The token is only read by the hcloud provider from its own (secret) config: no resource input carries it.
         for (const r of g.resources) assert.ok(!JSON.stringify(r.inputs).includes("mock-hcloud-token"), `${r.type}::${r.name} carries the hcloud token`);
+    });
+
+    it("pins each server's own host key on every remote command to it, the first one included", async () => {
+        const g = await runProgram({ stack: "prod" });
+        const servers = g.ofType("hcloud:index/server:Server");
+        const keyOf = new Map(servers.map(s => [mockState(s).ipv4Address, mockHostKey(`${s.name}-host-key`).publicKeyOpenssh]));
+        const commands = g.ofType("command:remote:Command");
+        assert.ok(commands.length >= 2 * servers.length, "every node's commands are checked");
+        for (const cmd of commands) {
+            const { host, hostKey } = cmd.inputs.connection;
+            assert.ok(keyOf.has(host), `${cmd.name}: dials ${host}, which is no server's address`);
+            assert.strictEqual(hostKey, keyOf.get(host), `${cmd.name}: connection to ${host} does not pin that server's host key`);
+        }
+        // The first command on every node (the SSH wait) verifies the key too.
+        for (const s of servers) assert.strictEqual(g.get(`${s.name}-preflight`).inputs.connection.hostKey, keyOf.get(mockState(s).ipv4Address));
+        // The operator's ssh gets the same keys (stack output sshKnownHosts).
+        const known = (await resolve(g.outputs.sshKnownHosts as any)).value as string;
+        assert.deepStrictEqual(known.trim().split("\n"), servers.map(s => `${mockState(s).ipv4Address} ${keyOf.get(mockState(s).ipv4Address)!.trim()}`));
+    });
+
+    it("installs the host key at first boot through cloud-init user data; private host keys and user data are secret", async () => {
+        const g = await runProgram({ stack: "prod" });
+        for (const s of g.ofType("hcloud:index/server:Server")) {
+            const key = g.get(`${s.name}-host-key`, "tls:index/privateKey:PrivateKey");
+            assert.strictEqual(key.inputs.algorithm, "ED25519");
+            for (const out of ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"]) {
+                assert.ok(key.additionalSecretOutputs.includes(out), `${key.name}: ${out} is not secret`);
+            }
+            assert.ok(s.secretInputs.includes("userData"), `${s.name}: user data (with the private host key) is not secret`);
+            const ud = s.inputs.userData as string;
+            assert.ok(ud.startsWith("#cloud-config\n"), "cloud-init only reads user data whose first line is #cloud-config");
+            const doc = YAML.parse(ud);
+            const mock = mockHostKey(key.name);
+            assert.deepStrictEqual(doc.ssh_keys, { ed25519_private: mock.privateKeyOpenssh, ed25519_public: mock.publicKeyOpenssh.trim() });
+            assert.strictEqual(doc.ssh_deletekeys, true, "the image's own host keys are removed");
+            assert.strictEqual(doc.ssh_pwauth, false);
+        }
     });
 
     it("fails with one clear error when hcloud:token is missing, before anything is created", async () => {

@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import * as YAML from "yaml";
+import { sandbox } from "./shell";
 import { Graph, resolve, ROOT, runProgram } from "./harness";
 import * as checks from "../scripts/verify/checks";
 import { Exec, fromStackOutputs, report, runChecks } from "../scripts/verify";
@@ -221,6 +223,25 @@ describe("operate: post-deploy verification parsers", () => {
     });
 });
 
+/**
+ * Runs the printed kubeconfig command as an operator would (bash, the usual umask 022, a stub `pulumi` printing a
+ * kubeconfig) and checks the file it writes is 0600: it holds cluster-admin credentials.
+ */
+async function kubeconfigFileIsPrivate(command: string, file: string): Promise<void> {
+    const sb = sandbox();
+    try {
+        sb.stub("pulumi", 'log "pulumi $*"; printf "apiVersion: v1\\nkind: Config\\n"');
+        const r = spawnSync("bash", ["-c", `umask 022; cd "${sb.dir}" && ${command}`], { encoding: "utf8", env: { PATH: `${sb.bin}:/usr/bin:/bin` } });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.deepStrictEqual(sb.calls(), ["pulumi stack output kubeconfig --show-secrets --stack prod"]);
+        const written = path.join(sb.dir, file);
+        assert.strictEqual(fs.readFileSync(written, "utf8"), "apiVersion: v1\nkind: Config\n");
+        assert.strictEqual((fs.statSync(written).mode & 0o777).toString(8), "600", `${command} must write a 0600 file`);
+    } finally {
+        fs.rmSync(sb.dir, { recursive: true, force: true });
+    }
+}
+
 describe("operate: fast destroy and outputs", () => {
     for (const stack of ["local", "prod"] as const) {
         it(`${stack}: everything inside the cluster or on a machine is deletedWith that machine`, async () => {
@@ -245,12 +266,14 @@ describe("operate: fast destroy and outputs", () => {
         assert.strictEqual(nodes.length, 5);
         const cmds = (await resolve(g.outputs.commands as any)).value as Record<string, string>;
         assert.match(cmds.kubectl, /kubectl get nodes/);
-        assert.match(cmds.ssh, /^ssh -i <private key> -p 22 root@203\.0\.113\.1/);
+        assert.match(cmds.ssh, /^ssh -o UserKnownHostsFile=k3s-cilium\.known_hosts -o StrictHostKeyChecking=yes -i <private key> -p 22 root@203\.0\.113\.1/);
+        assert.strictEqual(cmds.knownHosts, "pulumi stack output sshKnownHosts --stack prod > k3s-cilium.known_hosts");
         assert.match(cmds.ciliumStatus, /cilium status/);
         assert.match(cmds.hubblePortForward, /kubectl port-forward -n kube-system svc\/hubble-relay 4245:80$/);
         assert.match(cmds.hubbleObserve, /^hubble observe --server localhost:4245/);
         assert.strictEqual(cmds.verify, "npm run verify -- --stack prod");
         assert.deepStrictEqual(g.outputs.versions, { k3s: "v1.33.5+k3s1", cilium: "1.18.4", gatewayApi: "v1.2.0" });
+        await kubeconfigFileIsPrivate(cmds.kubeconfig, "k3s-cilium.kubeconfig");
         const local = await runProgram({ stack: "local" });
         assert.strictEqual(((await resolve(local.outputs.commands as any)).value as any).ssh, "colima ssh --profile k3s-cilium");
     });

@@ -30,6 +30,13 @@ function ordinal(name: string): number {
     return m ? Number(m[1]) : 1;
 }
 
+/** The mocked host key pair of the tls.PrivateKey named `name` (e.g. `k3s-cilium-server-1-host-key`). */
+export function mockHostKey(name: string): { publicKeyOpenssh: string; privateKeyOpenssh: string; privateKeyPem: string } {
+    const tag = Buffer.from(name).toString("base64").replace(/=+$/, "");
+    const privateKey = `-----BEGIN OPENSSH PRIVATE KEY-----\nmock-host-key-${name}\n-----END OPENSSH PRIVATE KEY-----\n`;
+    return { publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5${tag}\n`, privateKeyOpenssh: privateKey, privateKeyPem: privateKey };
+}
+
 /** Realistic outputs for the resources the program reads outputs of. */
 export function mockState(type: string, name: string, inputs: any): Record<string, unknown> {
     switch (type) {
@@ -41,6 +48,8 @@ export function mockState(type: string, name: string, inputs: any): Record<strin
         case "hcloud:index/loadBalancer:LoadBalancer":
             return { ...inputs, ipv4: "203.0.113.200", ipv6: "2001:db8:ff::1" };
         case "tls:index/privateKey:PrivateKey":
+            // Host keys differ per server (like real ones), so a test can tell which server a connection pins.
+            if (name.endsWith("-host-key")) return { ...inputs, ...mockHostKey(name) };
             return { ...inputs, publicKeyOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMockMockMockMockMockMockMockMockMockMockMo mock", privateKeyOpenssh: MOCK_KEY, privateKeyPem: MOCK_KEY };
         case "tls:index/selfSignedCert:SelfSignedCert":
         case "tls:index/locallySignedCert:LocallySignedCert":

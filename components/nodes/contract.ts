@@ -9,6 +9,13 @@ export interface SshConnection {
     user: pulumi.Input<string>;
     /** Always a secret Output. */
     privateKey: pulumi.Output<string>;
+    /**
+     * The node's SSH host public key in authorized_keys format (`ssh-ed25519 AAAA…`). When set, every remote
+     * command verifies the server with it; without it pulumi-command skips host key checks. pulumi-command v1.2.1
+     * (pulumi/pulumi-command@7f3eb6f, provider/pkg/provider/remote/connection.go) parses it with
+     * `ssh.ParseAuthorizedKey`, checks it with `ssh.FixedHostKey` and offers only its algorithm.
+     */
+    hostKey?: pulumi.Input<string>;
 }
 
 /** One machine as the k3s stage sees it, whichever provider made it. */

@@ -2,16 +2,39 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNode } from "../nodes/contract";
 
-/** How patient an SSH dial is: the first command on a node waits for sshd forever, bounded by its timeout. */
+/**
+ * Dial attempts of the first command on a node (it waits for sshd to come up). pulumi-command v1.2.1 retries a
+ * failed dial after 0.1 s × 1.5^n, capped at 5 s (pulumi/pulumi sdk/go/common/util/retry/until.go), and reports
+ * the last error only once the limit is reached ("after N failed attempts: ssh: handshake failed: ssh: host key
+ * mismatch", pulumi/pulumi-command@7f3eb6f provider/pkg/provider/remote/connection.go `dialWithRetry`). With an
+ * unlimited count (-1) a wrong host key would only ever surface as the resource's timeout ("context deadline
+ * exceeded"), so the count is finite: 120 quick failures take ~9.5 min, within the first command's
+ * customTimeouts (boot timeout + 2 min), and far longer than a Hetzner server or a Colima VM needs to start sshd.
+ */
+export const WAIT_FOR_SSH_DIAL_ATTEMPTS = 120;
+
+/** Seconds `attempts` immediately failing dials take under pulumi-command's retry schedule (see above). */
+export function dialRetrySeconds(attempts: number): number {
+    let delay = 0.1;
+    let total = 0;
+    for (let i = 0; i < attempts; i++) {
+        total += Math.min(delay, 5);
+        delay *= 1.5;
+    }
+    return total;
+}
+
+/** How a remote command dials a node: its host key pinned when the node has one. */
 export function connectionFor(node: ClusterNode, opts: { waitForSsh?: boolean } = {}): command.types.input.remote.ConnectionArgs {
     return {
         host: node.connection.host,
         port: node.connection.port,
         user: node.connection.user,
         privateKey: node.connection.privateKey,
-        // pulumi-command gives up after ~10 quick dial attempts by default (pulumi-command#1238);
-        // -1 retries until the resource's customTimeouts end the wait.
-        dialErrorLimit: opts.waitForSsh ? -1 : 10,
+        ...(node.connection.hostKey !== undefined ? { hostKey: node.connection.hostKey } : {}),
+        // pulumi-command gives up after ~10 quick dial attempts by default (pulumi-command#1238): the first
+        // command on a node allows more, still finite (see WAIT_FOR_SSH_DIAL_ATTEMPTS).
+        dialErrorLimit: opts.waitForSsh ? WAIT_FOR_SSH_DIAL_ATTEMPTS : 10,
         perDialTimeout: 15,
     };
 }
