@@ -43,9 +43,15 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     policy: s(1, 0, "server-side apply of one CCNP"),
     inClusterSecret: s(1, 0, "server-side apply of one Secret (Hubble certificates)"),
     ciliumObject: s(1, 0, "server-side apply (L2 pool/policy, CiliumNodeConfig)"),
-    reachability: s(2, 0, "SSH round trip, plus one /readyz on servers"),
-    auditModeKeep: s(1, 0, "audit mode: nothing to restart"),
-    auditModeEnforce: s(60, 0, "rolling restart of the agent DaemonSet (maxUnavailable 2)"),
+    enforceGateKeep: s(1, 0, "audit mode desired: the evidence gate has nothing to read"),
+    enforceGate: s(10, 0, "one hubble observe per agent through kubectl exec, classified with awk"),
+    enforceArmKeep: s(1, 0, "audit mode desired: no dead-man's switch"),
+    enforceArm: s(2, 0, "systemd-run of a transient timer on each server, in parallel"),
+    auditModeKeep: s(3, 0, "every agent already runs the desired mode: one cilium-dbg config per agent, nothing restarted"),
+    auditModeEnforce: s(60, 0, "restart of the agents whose mode differs, five at a time, each waited for"),
+    enforceVerify: s(4, 0, "SSH round trip; on the first server /readyz via the endpoint, nodes Ready, agent modes, a DNS+API probe pod"),
+    apiObject: s(1, 0, "one small object written through the kubeconfig endpoint"),
+    enforceConfirm: s(1, 0, "systemctl stop of the timer on each server, in parallel"),
     free: s(0, 0, "components, providers: no operation of their own"),
 });
 
@@ -78,6 +84,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         "kubernetes:yaml/v2:ConfigFile": "gatewayApiCrd",
         "kubernetes:helm.sh/v4:Chart": "ciliumChart",
         "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy": "policy",
+        "kubernetes:core/v1:ConfigMap": "apiObject",
     };
     if (byType[r.type]) return [byType[r.type]];
     if (r.type.startsWith("kubernetes:cilium.io/")) return ["ciliumObject"];
@@ -93,8 +100,11 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
         if (n.endsWith("-cilium-rollout")) return ["ciliumRollout"];
         if (n.endsWith("-cilium-crd-gate")) return ["crdGate"];
-        if (n.endsWith("-reachable")) return ["reachability"];
-        if (n.endsWith("-audit-mode")) return [opts.enforcing ? "auditModeEnforce" : "auditModeKeep"];
+        if (n.endsWith("-enforce-gate")) return [opts.enforcing ? "enforceGate" : "enforceGateKeep"];
+        if (n.endsWith("-enforce-arm")) return [opts.enforcing ? "enforceArm" : "enforceArmKeep"];
+        if (n.endsWith("-enforce-restart")) return [opts.enforcing ? "auditModeEnforce" : "auditModeKeep"];
+        if (n.endsWith("-enforce-verify")) return ["enforceVerify"];
+        if (n.endsWith("-enforce-confirm")) return ["enforceConfirm"];
         throw new Error(`no latency model for remote command ${n}`);
     }
     if (!r.custom || r.type.startsWith("pulumi:providers:")) return ["free"];

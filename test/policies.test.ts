@@ -1,11 +1,12 @@
 import * as assert from "assert";
-import { Graph, runProgram, stackConfig } from "./harness";
+import { Graph, RecordedResource, runProgram, stackConfig } from "./harness";
 import { artifact, ARTIFACTS } from "./upstream";
 import { crdValidator } from "./crd-schema";
 import { validateConfig, ClusterConfig } from "../components/config";
 import {
-    baselinePolicies, enforcementProblems, K3S_CONTROL_PLANE_LABEL, lockoutGuardNames, orderedFileNames, TIERS,
+    baselinePolicies, enforcementProblems, enforcementTimings, K3S_CONTROL_PLANE_LABEL, lockoutGuardNames, orderedFileNames, TIERS,
 } from "../components/policies";
+import { parseScriptCommands } from "../components/shared/script";
 
 function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {
     const r = validateConfig(stackConfig(stack, overrides), { stack, hcloudTokenSet: true });
@@ -132,49 +133,102 @@ describe("policies: the baseline set", () => {
     });
 });
 
-describe("policies: order and the enforcement invariant on the recorded graph", () => {
+describe("policies: commit-confirmed enforcement on the recorded graph", () => {
+    // Going back to audit runs the audit graph after an enforcing one: the same order, and (below) triggers that
+    // differ from the enforcing run's, so every step of the chain runs again.
     const GRAPHS: [string, "local" | "prod", Record<string, unknown>][] = [
-        ["prod, audit (first up)", "prod", {}],
-        ["prod, enforcing", "prod", { policyAuditMode: false }],
-        ["prod, enforcing, policy set changed", "prod", { policyAuditMode: false, worldIngressPolicy: true, hubbleRelay: false, hubbleUi: false }],
-        ["local, enforcing", "local", { policyAuditMode: false }],
+        ["prod, first install (audit)", "prod", {}],
+        ["prod, enabling enforcement", "prod", { policyAuditMode: false }],
+        ["prod, policy set changed while enforcing", "prod", { policyAuditMode: false, worldIngressPolicy: true, hubbleRelay: false, hubbleUi: false }],
+        ["prod, back to audit", "prod", { policyAuditMode: true }],
+        ["local, enabling enforcement", "local", { policyAuditMode: false }],
     ];
+    const chainOf = (g: Graph) => {
+        const cmd = (suffix: string) => g.ofType("command:remote:Command").filter(r => r.name.endsWith(suffix));
+        return {
+            policies: g.ofType("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy"),
+            gate: g.get("k3s-cilium-enforce-gate"),
+            arm: cmd("-enforce-arm"),
+            nodeConfig: g.get("policy-enforcement"),
+            restart: g.get("k3s-cilium-enforce-restart"),
+            verify: cmd("-enforce-verify"),
+            outside: g.get("policy-enforcement-verified"),
+            confirm: cmd("-enforce-confirm"),
+        };
+    };
     for (const [label, stack, overrides] of GRAPHS) {
-        it(label, async () => {
+        it(`${label}: policies → gate → arm → CiliumNodeConfig → restart → verify → confirm`, async () => {
             const g: Graph = await runProgram({ stack, overrides });
             const c = config(stack, overrides);
-            const gate = g.get("k3s-cilium-cilium-crd-gate");
-            const policies = g.ofType("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy");
-            const tierOf = (r: typeof policies[0]) => r.inputs.metadata.labels["k3s-cilium.io/tier"] as string;
-            const byTier = (t: string) => policies.filter(p => tierOf(p) === t);
-            // Same-tier policies apply in parallel, so registration order within a tier means nothing.
-            assert.deepStrictEqual(policies.map(p => p.inputs.metadata.name).sort(), baselinePolicies(c).map(p => p.name).sort());
-            for (const p of policies) assert.ok(g.dependsOn(p, gate), `${p.name} before the CRD gate`);
+            const crdGate = g.get("k3s-cilium-cilium-crd-gate");
+            const ch = chainOf(g);
+            const tierOf = (r: typeof ch.policies[0]) => r.inputs.metadata.labels["k3s-cilium.io/tier"] as string;
+            const byTier = (t: string) => ch.policies.filter(p => tierOf(p) === t);
+            assert.deepStrictEqual(ch.policies.map(p => p.inputs.metadata.name).sort(), baselinePolicies(c).map(p => p.name).sort());
+            for (const p of ch.policies) assert.ok(g.dependsOn(p, crdGate), `${p.name} after the CRD gate`);
             for (const later of byTier("endpoint-defaults")) for (const earlier of byTier("host-access")) assert.ok(g.dependsOn(later, earlier));
             for (const later of byTier("components")) for (const earlier of byTier("endpoint-defaults")) assert.ok(g.dependsOn(later, earlier));
-
             const firstServer = g.resources.find(r => r.custom && r.name === "k3s-cilium-server-1" || r.name === "k3s-cilium-colima")!;
-            for (const p of policies) assert.strictEqual(p.deletedWith, firstServer.urn, `${p.name} deletedWith the cluster's machine`);
+            for (const p of ch.policies) assert.strictEqual(p.deletedWith, firstServer.urn, `${p.name} deletedWith the cluster's machine`);
 
-            // The invariant: enforcement (CiliumNodeConfig + agent restart) waits for every policy, above all the
-            // lock-out guards, and for a reachability check on every node; no guard policy waits for enforcement.
-            const enforcement = g.get("policy-enforcement");
-            const restart = g.get("k3s-cilium-audit-mode");
-            assert.strictEqual(enforcement.inputs.spec.defaults["policy-audit-mode"], String(c.cilium.policyAuditMode));
-            const reach = g.ofType("command:remote:Command").filter(r => r.name.endsWith("-reachable"));
-            assert.strictEqual(reach.length, c.nodes.controlPlaneCount + c.nodes.workerCount);
-            for (const step of [enforcement, restart]) {
-                for (const p of policies) assert.ok(g.dependsOn(step, p), `${step.name} must wait for ${p.name}`);
-                for (const r of reach) assert.ok(g.dependsOn(step, r), `${step.name} must wait for ${r.name}`);
+            // Where each step runs: arm and confirm on every server, verify on every node, gate and restart once.
+            const servers = Array.from({ length: c.nodes.controlPlaneCount }, (_, i) => `k3s-cilium-server-${i + 1}`);
+            const nodeNames = [...servers, ...Array.from({ length: c.nodes.workerCount }, (_, i) => `k3s-cilium-agent-${i + 1}`)];
+            const serverNames = servers;
+            assert.deepStrictEqual(ch.arm.map(r => r.name).sort(), serverNames.map(n => `${n}-enforce-arm`).sort());
+            assert.deepStrictEqual(ch.confirm.map(r => r.name).sort(), serverNames.map(n => `${n}-enforce-confirm`).sort());
+            assert.deepStrictEqual(ch.verify.map(r => r.name).sort(), nodeNames.map(n => `${n}-enforce-verify`).sort());
+
+            // The order, step by step (transitively), and nothing earlier waits for anything later.
+            const steps: [string, RecordedResource[]][] = [
+                ["policies", ch.policies], ["gate", [ch.gate]], ["arm", ch.arm], ["CiliumNodeConfig", [ch.nodeConfig]],
+                ["restart", [ch.restart]], ["verify", [...ch.verify, ch.outside]], ["confirm", ch.confirm],
+            ];
+            for (let i = 1; i < steps.length; i++) {
+                for (const later of steps[i][1]) for (const earlier of steps[i - 1][1]) {
+                    assert.ok(g.dependsOn(later, earlier), `${later.name} (${steps[i][0]}) must wait for ${earlier.name} (${steps[i - 1][0]})`);
+                    assert.ok(!g.dependsOn(earlier, later), `${earlier.name} must not wait for ${later.name}`);
+                }
             }
-            for (const r of reach) for (const p of policies) assert.ok(g.dependsOn(r, p), `${r.name} runs with ${p.name} in place`);
             for (const guard of lockoutGuardNames(c)) {
                 const p = g.get(`ccnp-${guard}`);
-                assert.ok(!g.dependsOn(p, enforcement) && !g.dependsOn(p, restart), `${guard} must not wait for enforcement`);
+                assert.ok(!g.dependsOn(p, ch.nodeConfig) && !g.dependsOn(p, ch.restart), `${guard} must not wait for enforcement`);
             }
-            // The chart itself always installs audit mode: enforcing before the policies exist is impossible.
+            // The chart itself always installs audit mode; only the chain's CiliumNodeConfig changes it.
             assert.strictEqual(g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.values.policyAuditMode, true);
-            assert.ok(restart.inputs.create.endsWith(` apply-audit-mode.sh k3s-cilium-server-1 ${c.cilium.policyAuditMode} create 600`));
+            assert.strictEqual(ch.nodeConfig.inputs.spec.defaults["policy-audit-mode"], String(c.cilium.policyAuditMode));
+            // The API check from outside goes through the operator's kubeconfig (the Kubernetes provider).
+            assert.strictEqual(ch.outside.provider, ch.nodeConfig.provider);
+            assert.deepStrictEqual(ch.outside.inputs.data.policyAuditMode, String(c.cilium.policyAuditMode));
+
+            // Whatever Pulumi runs (create on replace, update on an input change), the same convergent script runs,
+            // and every command of the chain carries the same triggers.
+            const commands = [ch.gate, ...ch.arm, ch.restart, ...ch.verify, ...ch.confirm];
+            for (const r of commands) {
+                assert.strictEqual(r.inputs.update, r.inputs.create, `${r.name}: update is the same script as create`);
+                assert.deepStrictEqual(r.inputs.triggers, ch.gate.inputs.triggers, `${r.name}: same triggers as the gate`);
+            }
+            const audit = String(c.cilium.policyAuditMode);
+            const lines = Object.fromEntries(commands.map(r => [r.name, parseScriptCommands(r.inputs.create)![0]]));
+            assert.match(lines["k3s-cilium-enforce-gate"].args, new RegExp(`^ k3s-cilium-server-1 ${audit} 30m false true 120 `));
+            assert.match(lines["k3s-cilium-enforce-restart"].args, new RegExp(`^ k3s-cilium-server-1 ${audit} 180 5$`));
+            const rollbackAfter = enforcementTimings(nodeNames.length).rollbackAfter;
+            for (const r of ch.arm) {
+                assert.strictEqual(lines[r.name].name, "arm-rollback.sh");
+                assert.strictEqual(lines[r.name].args, ` ${r.name.replace(/-enforce-arm$/, "")} ${audit} ${rollbackAfter}`);
+                assert.ok(r.inputs.stdin.startsWith("#!/usr/bin/env bash\n# The dead-man's switch itself"), "the rollback script travels on stdin");
+            }
         });
     }
+
+    it("every step of the chain runs again when the mode flips or the policy set changes, and only then", async () => {
+        const audit = chainOf(await runProgram({ stack: "prod", overrides: {} }));
+        const enforcing = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false } }));
+        const changed = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false, worldIngressPolicy: true, hubbleRelay: false, hubbleUi: false } }));
+        const again = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: true } }));
+        assert.notDeepStrictEqual(enforcing.gate.inputs.triggers, audit.gate.inputs.triggers, "audit → enforce re-runs the chain");
+        assert.notDeepStrictEqual(changed.gate.inputs.triggers, enforcing.gate.inputs.triggers, "a policy change while enforcing re-runs it");
+        assert.deepStrictEqual(again.gate.inputs.triggers, audit.gate.inputs.triggers, "back to audit: the audit chain, different from the enforcing one");
+        assert.notDeepStrictEqual(again.restart.inputs.create, enforcing.restart.inputs.create);
+    });
 });

@@ -358,32 +358,6 @@ describe("scripts: cluster operations", () => {
         assert.match(r.stderr, /refusing to switch the Cilium datapath from tunnel\/geneve to tunnel\/vxlan.*every node must restart/);
     });
 
-    it("apply-audit-mode.sh restarts agents only when needed", () => {
-        const apply = scriptPath("policies", "apply-audit-mode.sh");
-        const sb = sandbox();
-        sb.stub("k3s", 'log "k3s $*"');
-        assert.match(sb.run(apply, ["srv-1", "true", "create"]).stdout, /nothing to restart/);
-        assert.deepStrictEqual(sb.calls(), []);
-        const r = sb.run(apply, ["srv-1", "false", "create"]);
-        assert.strictEqual(r.code, 0, r.stderr);
-        assert.match(r.stdout, /policies enforced/);
-        assert.deepStrictEqual(sb.calls(), [
-            "k3s kubectl -n kube-system rollout restart daemonset/cilium",
-            "k3s kubectl -n kube-system rollout status daemonset/cilium --timeout=600s",
-        ]);
-    });
-
-    it("reachability.sh checks /readyz through the endpoint on servers only", () => {
-        const reach = scriptPath("policies", "reachability.sh");
-        const sb = sandbox();
-        sb.stub("k3s", 'log "k3s $*"');
-        assert.match(sb.run(reach, ["agent-1", "agent", "10.0.1.2", 6443]).stdout, /ssh ok/);
-        assert.deepStrictEqual(sb.calls(), []);
-        const r = sb.run(reach, ["srv-1", "server", "10.0.1.2", 6443]);
-        assert.strictEqual(r.code, 0, r.stderr);
-        assert.deepStrictEqual(sb.calls(), ["k3s kubectl --server https://10.0.1.2:6443 get --raw /readyz"]);
-    });
-
     it("drain.sh drains and deletes, and is a no-op for a node already gone", () => {
         const drain = scriptPath("k3s", "drain.sh");
         const sb = sandbox();

@@ -62,6 +62,8 @@ export interface ClusterConfig {
         readonly routingMode: RoutingMode;
         readonly policyEnforcementMode: PolicyEnforcementMode;
         readonly policyAuditMode: boolean;
+        /** The evidence gate before enforcing (components/policies/scripts/audit-gate.sh). */
+        readonly enforcement: { readonly evidenceWindow: string; readonly acceptAuditedFlows: boolean };
         readonly operatorReplicas: number;
         readonly hubble: { readonly enabled: boolean; readonly relay: boolean; readonly ui: boolean };
         readonly gatewayApi: boolean;
@@ -172,6 +174,7 @@ function buildConfig(v: Values, ctx: ValidationContext): ClusterConfig {
             routingMode: oneOf(ROUTING_MODES, v.routingMode) ?? "tunnel",
             policyEnforcementMode: oneOf(POLICY_ENFORCEMENT_MODES, v.policyEnforcementMode) ?? "default",
             policyAuditMode: v.policyAuditMode,
+            enforcement: { evidenceWindow: v.enforcementEvidenceWindow, acceptAuditedFlows: v.enforcementAcceptAuditedFlows },
             operatorReplicas: v.operatorReplicas,
             hubble: { enabled: v.hubbleEnabled, relay: v.hubbleRelay, ui: v.hubbleUi },
             gatewayApi: v.gatewayApi,

@@ -6,8 +6,11 @@ import { ClusterNode, ControlPlaneEndpoint } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { contentHash, loadScript, scriptCommand } from "../shared/script";
 import { BaselinePolicy, baselinePolicies, TIERS } from "./baseline";
+import { criticalTrafficArgs, ENFORCEMENT, enforcementTimings } from "./enforcement";
 
 export * from "./baseline";
+export * from "./enforcement";
+export * from "./rules";
 
 /**
  * The chart always installs audit mode; enforcement is a separate, later step (this component). That is what
@@ -21,7 +24,7 @@ export interface BaselinePoliciesArgs {
     /** The CRD gate: nothing here is applied before the CCNP CRD is Established. */
     crdGate: pulumi.Resource;
     nodes: ClusterNode[];
-    /** Node whose `install` each reachability check follows, by node name. */
+    /** Each node's `install` step, by node name: its checks run only once it is a node. */
     nodeReady: Record<string, pulumi.Resource>;
     firstServer: ClusterNode;
     endpoint: ControlPlaneEndpoint;
@@ -30,17 +33,31 @@ export interface BaselinePoliciesArgs {
 /**
  * The enforcement object: agents read CiliumNodeConfig at start-up, overriding the chart's audit mode. It always
  * exists (saying "true" in audit mode) so that switching back to audit is an update ordered before the agent
- * restart, not a delete that Pulumi would only run at the end of the update.
+ * restart, not a delete that Pulumi would only run at the end of the update. The dead-man's switch writes
+ * ENFORCEMENT.rollbackNodeConfig, whose name sorts after this one and therefore wins (CiliumNodeConfigs apply in
+ * lexical order of their names: cilium/cilium pkg/option/resolver/resolver.go, readNodeConfigs).
  */
+export const ENFORCEMENT_NODE_CONFIG = "policy-enforcement";
 export function enforcementNodeConfig(policyAuditMode: boolean): Record<string, unknown> {
     return { nodeSelector: {}, defaults: { "policy-audit-mode": String(policyAuditMode) } };
 }
 
+/**
+ * Baseline policies, then commit-confirmed enforcement: evidence gate → arm the dead-man's switch on every server →
+ * CiliumNodeConfig → restart exactly the agents whose mode differs → verify from outside → confirm (disarm).
+ * Every command of the chain has one script for create and update and the same triggers (desired mode, policy set,
+ * gate settings), so a change of any of them re-runs the whole chain in order, whichever way Pulumi runs it.
+ */
 export class BaselinePolicies extends pulumi.ComponentResource {
     readonly policies: { policy: BaselinePolicy; resource: k8s.apiextensions.CustomResource }[] = [];
-    readonly reachability: command.remote.Command[];
+    readonly gate: command.remote.Command;
+    readonly armed: command.remote.Command[];
     readonly enforcement: k8s.apiextensions.CustomResource;
-    readonly auditModeApplied: command.remote.Command;
+    readonly restart: command.remote.Command;
+    readonly verified: command.remote.Command[];
+    /** Written through the kubeconfig endpoint from the operator's machine: the API answers from outside. */
+    readonly apiFromOutside: k8s.core.v1.ConfigMap;
+    readonly confirmed: command.remote.Command[];
 
     constructor(name: string, args: BaselinePoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k3s-cilium:policies:BaselinePolicies", name, {}, opts);
@@ -67,29 +84,56 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         }
         const allPolicies = this.policies.map(p => p.resource);
 
-        // Reachability with the policies in place: SSH on every node, /readyz through the endpoint on servers.
-        this.reachability = args.nodes.map(node => nodeCommand(`${node.name}-reachable`, {
-            node,
-            create: scriptCommand(loadScript(__dirname, "reachability.sh"),
-                [node.name, node.role, args.endpoint.serviceHost, args.endpoint.port, 120]),
-            triggers: [setHash],
-        }, { parent, dependsOn: [...allPolicies, args.nodeReady[node.name]] }));
+        const c = config.cilium;
+        const audit = String(c.policyAuditMode);
+        const t = enforcementTimings(args.nodes.length);
+        const triggers = [audit, setHash, c.enforcement.evidenceWindow, c.enforcement.acceptAuditedFlows];
+        const servers = args.nodes.filter(n => n.role === "server");
+        const same = (script: string, scriptArgs: (string | number)[]) => {
+            const line = scriptCommand(loadScript(__dirname, script), scriptArgs);
+            return { create: line, update: line, triggers };
+        };
 
-        const gate = [...allPolicies, ...this.reachability];
+        this.gate = nodeCommand(`${config.clusterName}-enforce-gate`, {
+            node: firstServer,
+            ...same("audit-gate.sh", [firstServer.name, audit, c.enforcement.evidenceWindow,
+                String(c.enforcement.acceptAuditedFlows), String(c.hubble.enabled), t.gate, ...criticalTrafficArgs(config)]),
+        }, { parent, dependsOn: [...allPolicies, args.nodeReady[firstServer.name]] });
+
+        this.armed = servers.map(server => nodeCommand(`${server.name}-enforce-arm`, {
+            node: server,
+            ...same("arm-rollback.sh", [server.name, audit, t.rollbackAfter]),
+            stdin: loadScript(__dirname, "rollback.sh").text,
+        }, { parent, dependsOn: [this.gate, args.nodeReady[server.name]] }));
+
         this.enforcement = new k8s.apiextensions.CustomResource("policy-enforcement", {
             apiVersion: "cilium.io/v2",
             kind: "CiliumNodeConfig",
-            metadata: { name: "policy-enforcement", namespace: "kube-system" },
-            spec: enforcementNodeConfig(config.cilium.policyAuditMode),
-        }, { ...inCluster, dependsOn: gate });
-        const audit = String(config.cilium.policyAuditMode);
-        this.auditModeApplied = nodeCommand(`${config.clusterName}-audit-mode`, {
-            node: firstServer,
-            create: scriptCommand(loadScript(__dirname, "apply-audit-mode.sh"), [firstServer.name, audit, "create", 600]),
-            update: scriptCommand(loadScript(__dirname, "apply-audit-mode.sh"), [firstServer.name, audit, "update", 600]),
-            triggers: [audit],
-        }, { parent, dependsOn: [...gate, this.enforcement], customTimeouts: { create: "15m", update: "15m" } });
+            metadata: { name: ENFORCEMENT_NODE_CONFIG, namespace: "kube-system" },
+            spec: enforcementNodeConfig(c.policyAuditMode),
+        }, { ...inCluster, dependsOn: [this.gate, ...this.armed] });
 
-        this.registerOutputs({ policies: set.map(p => p.name), policyAuditMode: config.cilium.policyAuditMode });
+        this.restart = nodeCommand(`${config.clusterName}-enforce-restart`, {
+            node: firstServer,
+            ...same("converge-agents.sh", [firstServer.name, audit, t.restartPerBatch, ENFORCEMENT.restartBatch]),
+        }, { parent, dependsOn: [this.enforcement, ...this.armed] });
+
+        this.verified = args.nodes.map(node => nodeCommand(`${node.name}-enforce-verify`, {
+            node,
+            ...same("verify-enforcement.sh", [node.name, node === firstServer ? "cluster" : "ssh",
+                args.endpoint.serviceHost, args.endpoint.port, audit, t.verify, ENFORCEMENT.probeImage]),
+        }, { parent, dependsOn: [this.restart, args.nodeReady[node.name]] }));
+
+        this.apiFromOutside = new k8s.core.v1.ConfigMap("policy-enforcement-verified", {
+            metadata: { name: "k3s-cilium-enforcement", namespace: "kube-system" },
+            data: { policyAuditMode: audit, policySet: setHash },
+        }, { ...inCluster, dependsOn: [this.restart] });
+
+        this.confirmed = servers.map(server => nodeCommand(`${server.name}-enforce-confirm`, {
+            node: server,
+            ...same("confirm-enforcement.sh", [server.name, audit]),
+        }, { parent, dependsOn: [...this.verified, this.apiFromOutside] }));
+
+        this.registerOutputs({ policies: set.map(p => p.name), policyAuditMode: c.policyAuditMode });
     }
 }

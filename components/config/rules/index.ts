@@ -1,5 +1,6 @@
 import { k3sConfigProblems } from "../../k3s/rules";
 import { l2OnHetznerProblems } from "../../hetzner-cloud/rules";
+import { enforcementConfigProblems } from "../../policies/rules";
 import { accessRules } from "./access";
 import { ciliumRules } from "./cilium";
 import { colimaRules } from "./colima";
@@ -32,6 +33,8 @@ export const RULES: readonly Rule[] = [
     ({ values: v, ok }) => ok("provider", "ipv6", "publicIpv6") ? k3sConfigProblems({ provider: v.provider, ipv6: v.ipv6, publicIpv6: v.publicIpv6 }) : [],
     ({ values: v, ok }) => ok("provider", "l2Announcements", "lbIpPools", "hcloudCloudController")
         ? l2OnHetznerProblems({ provider: v.provider, l2Announcements: v.l2Announcements, lbIpPools: v.lbIpPools, cloudController: v.hcloudCloudController }) : [],
+    ({ values: v, ok }) => ok("enforcementEvidenceWindow", "hubbleEnabled", "policyAuditMode", "enforcementAcceptAuditedFlows")
+        ? enforcementConfigProblems(v).map(([key, text]) => ({ key, value: v[key as keyof typeof v], problem: text })) : [],
 ];
 
 /** Runs every rule group and returns all their problems at once. */

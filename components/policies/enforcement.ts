@@ -1,0 +1,88 @@
+import { ClusterConfig } from "../config";
+import { firewallRules } from "../nodes/firewall";
+
+/**
+ * Commit-confirmed enforcement, as pure decisions. The chain on the graph is
+ * policies → evidence gate → arm (every server) → CiliumNodeConfig → restart → verify → confirm (every server);
+ * components/policies/index.ts turns it into resources, the scripts under scripts/ do the work.
+ */
+
+/** Traffic the cluster depends on, as the evidence gate matches it (one `proto|from|to|what|fix` argument each). */
+export interface CriticalTraffic {
+    protocol: "tcp" | "udp" | "icmp";
+    from: number;
+    to: number;
+    what: string;
+    /** The change that would allow it, printed next to the flows. */
+    fix: string;
+}
+
+/**
+ * What enforcement must never drop: SSH and the API from the allow-lists (and the API load balancer's health
+ * checks, which arrive on the API port), the node-to-node datapath (tunnel, health, Hubble, WireGuard, etcd,
+ * kubelet: the same list as the Hetzner firewall and the host policies, firewallRules), and DNS.
+ */
+export function criticalTraffic(config: ClusterConfig): CriticalTraffic[] {
+    const api = config.apiPort;
+    const rules: CriticalTraffic[] = [
+        { protocol: "tcp", from: 22, to: 22, what: "SSH", fix: "add the source CIDR to k3s-cilium:sshAllowList (policy host-allow-ssh)" },
+        { protocol: "tcp", from: api, to: api, what: "Kubernetes API or API load-balancer health check", fix: "add the source CIDR to k3s-cilium:apiAllowList (policy host-allow-kube-api; the load balancer's private address is allowed already)" },
+    ];
+    for (const r of firewallRules(config).nodeToNode) {
+        if (r.protocol === "icmp") {
+            rules.push({ protocol: "icmp", from: 0, to: 0, what: r.description, fix: "ICMP echo from the cluster (policy host-allow-cluster-datapath)" });
+            continue;
+        }
+        const [from, to] = r.port!.split("-").map(Number);
+        if (from === api) continue;
+        const policy = r.to === "servers" ? "host-allow-etcd" : "host-allow-cluster-datapath";
+        rules.push({ protocol: r.protocol, from, to: to ?? from, what: r.description, fix: `allow it from the cluster's nodes (policy ${policy})` });
+    }
+    for (const protocol of ["udp", "tcp"] as const) {
+        rules.push({ protocol, from: 53, to: 53, what: "DNS", fix: "every endpoint may reach kube-dns (policy ep-default: ingress from cluster, egress to all)" });
+    }
+    return rules;
+}
+
+/** The gate's rule arguments: `proto|from|to|what|fix` (audit-gate.sh splits on "|"). */
+export function criticalTrafficArgs(config: ClusterConfig): string[] {
+    return criticalTraffic(config).map(r => {
+        const text = [r.what, r.fix];
+        if (text.some(t => t.includes("|") || t.includes("\n"))) throw new Error(`gate rule text must not contain | or a newline: ${text}`);
+        return [r.protocol, r.from, r.to, ...text].join("|");
+    });
+}
+
+/** Names the scripts and the operator share (journalctl -u …, kubectl get ciliumnodeconfig …). */
+export const ENFORCEMENT = {
+    /** The transient systemd timer (and service) that rolls enforcement back unless confirmed. */
+    rollbackUnit: "k3s-cilium-enforce-rollback",
+    /** Written by the rollback; sorts after "policy-enforcement", so it wins (see index.ts). */
+    rollbackNodeConfig: "policy-enforcement-rollback",
+    stateDir: "/var/lib/k3s-cilium/enforcement",
+    /** The probe pod that resolves DNS and reaches the API from inside the cluster. */
+    probeImage: "busybox:1.36.1",
+    /** Agents restarted at once: enough to be quick on 100 nodes, few enough to keep most of the datapath up. */
+    restartBatch: 5,
+} as const;
+
+/** Every bounded wait of the chain, in seconds, and the timer that must outlast them all. */
+export interface EnforcementTimings {
+    gate: number;
+    /** One batch of agent restarts: pod gone, new pod Ready, its mode read. */
+    restartPerBatch: number;
+    restart: number;
+    verify: number;
+    /** From arming to the rollback: longer than everything between arm and confirm. */
+    rollbackAfter: number;
+}
+
+export function enforcementTimings(nodeCount: number): EnforcementTimings {
+    const gate = 120;
+    const restartPerBatch = 180;
+    const restart = restartPerBatch * Math.ceil(nodeCount / ENFORCEMENT.restartBatch);
+    const verify = 240;
+    // arm → (CiliumNodeConfig) → restart → verify → confirm, plus SSH dials and Pulumi's own scheduling.
+    const rollbackAfter = restart + verify + 300;
+    return { gate, restartPerBatch, restart, verify, rollbackAfter };
+}

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The dead-man's switch itself, run by the transient timer armed by arm-rollback.sh, as root, on a server. Puts the
+# cluster back into policy audit mode: (1) this node's agent at once, locally, without the API; (2) the
+# CiliumNodeConfig that keeps every agent in audit mode across restarts; (3) a restart of the agents, so nodes that
+# have no timer of their own follow. Writes what it did to the state directory and the journal.
+# Usage: rollback.sh <node> <state-dir> [timeout-seconds]
+set -euo pipefail
+
+NODE=${1:?usage: rollback.sh <node> <state-dir> [timeout-seconds]}
+STATE_DIR=${2:?usage: rollback.sh <node> <state-dir> [timeout-seconds]}
+TIMEOUT=${3:-120}
+INTERVAL=${INTERVAL:-5}
+NODE_CONFIG=${NODE_CONFIG:-policy-enforcement-rollback}
+
+log() { echo "${NODE}: rollback: $*"; }
+done_steps=()
+
+# 1. PolicyAuditMode is a runtime option of the agent (cilium/cilium pkg/option/daemon.go: DaemonMutableOptionLibrary;
+#    set with `cilium-dbg config <option>=<value>`, cilium-dbg/cmd/config.go). crictl reaches the container locally.
+container=$(k3s crictl ps --name cilium-agent -q 2>/dev/null | head -n 1 || true)
+if [ -n "$container" ] && k3s crictl exec "$container" cilium-dbg config PolicyAuditMode=Enabled >/dev/null 2>&1; then
+    done_steps+=("the agent on $NODE switched to audit mode at runtime")
+else
+    log "could not switch the local agent at runtime (no running cilium-agent container?)"
+fi
+
+# 2. CiliumNodeConfigs apply in lexical order of their names, the last one wins (cilium/cilium
+#    pkg/option/resolver/resolver.go, readNodeConfigs), so this object overrides "policy-enforcement".
+manifest="apiVersion: cilium.io/v2
+kind: CiliumNodeConfig
+metadata:
+  name: ${NODE_CONFIG}
+  namespace: kube-system
+  labels: {app.kubernetes.io/managed-by: k3s-cilium-rollback}
+spec:
+  nodeSelector: {}
+  defaults: {policy-audit-mode: \"true\"}"
+deadline=$((SECONDS + TIMEOUT))
+created=""
+while :; do
+    if out=$(printf '%s\n' "$manifest" | k3s kubectl create -f - 2>&1); then created=yes; break; fi
+    case "$out" in *AlreadyExists* | *"already exists"*) created=no; break ;; esac
+    [ "$SECONDS" -lt "$deadline" ] || break
+    sleep "$INTERVAL"
+done
+case "$created" in
+    yes) done_steps+=("CiliumNodeConfig kube-system/$NODE_CONFIG created (policy-audit-mode true)") ;;
+    no) done_steps+=("CiliumNodeConfig kube-system/$NODE_CONFIG already written by another server") ;;
+    *) log "could not write CiliumNodeConfig $NODE_CONFIG within ${TIMEOUT}s: $out" ;;
+esac
+
+# 3. Only the server that wrote the object restarts the agents; the others leave it to that one.
+if [ "$created" = "yes" ]; then
+    if k3s kubectl -n kube-system rollout restart daemonset/cilium >/dev/null 2>&1; then
+        done_steps+=("agents restarted (rollout restart daemonset/cilium)")
+    else
+        log "could not restart daemonset/cilium"
+    fi
+fi
+
+mkdir -p "$STATE_DIR"
+{
+    echo "rolled back at $(date -u +%Y-%m-%dT%H:%M:%SZ) on $NODE, enforcement was not confirmed in time:"
+    printf -- '- %s\n' "${done_steps[@]}"
+} >"$STATE_DIR/rolled-back"
+cat "$STATE_DIR/rolled-back"

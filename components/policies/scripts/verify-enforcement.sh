@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Verify from outside after the agents restarted, before confirming: this command reaching the node over SSH from the
+# operator's machine is the SSH check. On the cluster node (the first server) also: /readyz through the control-plane
+# endpoint, every node Ready, every agent running the desired mode (not rolled back), and a pod that resolves DNS and
+# reaches the API. Every wait bounded by <timeout>. Nothing here changes the cluster except the short-lived probe pod.
+# Usage: verify-enforcement.sh <node> <ssh|cluster> <endpoint-host> <endpoint-port> <audit: true|false> <timeout> <probe-image>
+set -euo pipefail
+
+if [ "$#" -lt 7 ]; then
+    echo "usage: verify-enforcement.sh <node-name> <ssh|cluster> <endpoint-host> <endpoint-port> <true|false> <timeout-seconds> <probe-image>" >&2
+    exit 2
+fi
+NODE=$1 CHECKS=$2 HOST=$3 PORT=$4 AUDIT=$5 TIMEOUT=$6 IMAGE=$7
+INTERVAL=${INTERVAL:-3}
+STATE_DIR=${STATE_DIR:-/var/lib/k3s-cilium/enforcement}
+UNIT=${UNIT:-k3s-cilium-enforce-rollback}
+PROBE=k3s-cilium-enforce-probe
+
+info() { echo "${NODE}: verify: $*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+# A failed check is never confirmed. On the first server, while enforcing with the switch armed, the rollback runs at
+# once (the timer's own service) instead of when the timer elapses, so `pulumi up` fails with what failed and the
+# rollback that happened.
+fatal() {
+    echo "${NODE}: verify: ERROR: $*" >&2
+    if [ "$CHECKS" = "cluster" ] && [ "$AUDIT" = "false" ] && [ ! -f "$STATE_DIR/rolled-back" ] &&
+        as_root systemctl is-active --quiet "$UNIT.timer"; then
+        echo "${NODE}: verify: not confirming; rolling back to audit mode now ($UNIT.service)" >&2
+        as_root systemctl start "$UNIT.service" >/dev/null 2>&1 || true
+        local deadline=$((SECONDS + 180))
+        until [ -f "$STATE_DIR/rolled-back" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep "$INTERVAL"; done
+        if [ -f "$STATE_DIR/rolled-back" ]; then sed "s/^/${NODE}: verify: /" "$STATE_DIR/rolled-back" >&2; else
+            echo "${NODE}: verify: the rollback did not report within 180s (journalctl -u $UNIT.service)" >&2
+        fi
+    fi
+    exit 1
+}
+kc() { as_root timeout 60 k3s kubectl "$@"; }
+until_ok() { # <what> <command...>: retries until the command succeeds or the deadline passes
+    local what=$1 deadline=$((SECONDS + TIMEOUT))
+    shift
+    until "$@" >/dev/null 2>&1; do
+        [ "$SECONDS" -lt "$deadline" ] || fatal "$what: not within ${TIMEOUT}s"
+        sleep "$INTERVAL"
+    done
+    info "$what: ok"
+}
+
+info "ssh ok (reached from the operator's machine after the agents restarted)"
+[ "$CHECKS" = "cluster" ] || exit 0
+
+if [ -f "$STATE_DIR/rolled-back" ]; then
+    fatal "the dead-man's switch already rolled enforcement back: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")"
+fi
+case "$HOST" in *:*) url="https://[${HOST}]:${PORT}" ;; *) url="https://${HOST}:${PORT}" ;; esac
+until_ok "API $url/readyz through the endpoint" kc --server "$url" get --raw /readyz
+
+nodes_ready() {
+    local out
+    out=$(kc get nodes --no-headers) || return 1
+    [ -n "$out" ] && ! awk '$2 != "Ready" { bad = 1 } END { exit !bad }' <<<"$out"
+}
+until_ok "every node Ready" nodes_ready
+
+case "$AUDIT" in true) want=Enabled ;; *) want=Disabled ;; esac
+wrong=""
+for pod in $(kc -n kube-system get pods -l k8s-app=cilium -o jsonpath='{.items[*].metadata.name}'); do
+    mode=$(kc -n kube-system exec "$pod" -c cilium-agent -- cilium-dbg config 2>/dev/null | awk '$1 == "PolicyAuditMode" { print $NF }')
+    [ "$mode" = "$want" ] || wrong+=" $pod=${mode:-unknown}"
+done
+[ -z "$wrong" ] || fatal "agents not in the desired PolicyAuditMode $want:$wrong (a rollback ran, or an agent restarted on its own)"
+info "every agent runs PolicyAuditMode $want"
+
+# A pod resolves DNS and reaches the API with its service-account token (/readyz is readable by every
+# authenticated user through the system:public-info-viewer ClusterRole).
+probe() {
+    kc delete pod "$PROBE" --ignore-not-found --wait=true >/dev/null 2>&1 || true
+    # shellcheck disable=SC2016 # expanded inside the probe pod, not here
+    kc run "$PROBE" --image="$IMAGE" --restart=Never --rm -i --quiet --pod-running-timeout="${TIMEOUT}s" --command -- \
+        sh -c 'nslookup kubernetes.default.svc.cluster.local >/dev/null && wget -q -T 10 --no-check-certificate -O - --header "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" https://kubernetes.default.svc/readyz' |
+        grep -qx ok
+}
+until_ok "a pod resolves kubernetes.default and reaches the API" probe
