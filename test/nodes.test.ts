@@ -5,7 +5,7 @@ import { Address4 } from "ip-address";
 import * as YAML from "yaml";
 import { colimaSshConfigFixture, COLIMA_KEY_FIXTURE, lastRecording, mockHostKey, RecordedResource, resolve, ROOT, runProgram, stackConfig } from "./harness";
 import { ClusterConfig, validateConfig } from "../components/config";
-import { colimaVmType, firewallRules, hostToolProblems, parseSshConfig, planNodes } from "../components/nodes";
+import { colimaHost, colimaStartFlags, colimaVmType, firewallRules, hostColima, hostToolProblems, parseSshConfig, planNodes } from "../components/nodes";
 
 /** The mocked public IPv4 of a recorded hcloud server (test/harness.ts mockState). */
 function mockState(server: RecordedResource): { ipv4Address: string } {
@@ -221,9 +221,9 @@ describe("nodes: Colima (local)", () => {
         const g = await runProgram({ stack: "local" });
         const vm = g.get("k3s-cilium-colima", "command:local:Command");
         const create = vm.inputs.create as string;
-        assert.match(create, /colima start --profile "\$profile" --cpu "\$cpus" --memory "\$memory" --disk "\$disk"/);
-        assert.ok(!/--kubernetes/.test(create), "k3s is installed over SSH, not by Colima");
-        assert.ok(create.endsWith(` colima-up.sh k3s-cilium 4 8 60 ${colimaVmType("auto", process.platform)}`), create.slice(-80));
+        assert.match(create, /colima start --profile "\$profile" "\$@"/);
+        assert.ok(create.endsWith(" colima-up.sh k3s-cilium " + colimaStartFlags(config("local").colima, hostColima()).join(" ")), create.slice(-160));
+        assert.ok(create.includes(" --kubernetes=false"), "k3s is installed over SSH, not by Colima");
         assert.match(vm.inputs.delete, /colima delete --profile "\$profile" --force/);
         assert.ok((vm.inputs.delete as string).endsWith(" colima-delete.sh k3s-cilium"));
         assert.strictEqual(g.outputs.k8sServiceHost, "127.0.0.1");
@@ -239,9 +239,10 @@ describe("nodes: Colima (local)", () => {
     });
 
     it("picks the VM type for the host OS", () => {
-        assert.strictEqual(colimaVmType("auto", "darwin"), "vz");
-        assert.strictEqual(colimaVmType("auto", "linux"), "qemu");
-        assert.strictEqual(colimaVmType("qemu", "darwin"), "qemu");
+        assert.strictEqual(colimaVmType("auto", colimaHost("darwin", "24.1.0")), "vz");
+        assert.strictEqual(colimaVmType("auto", colimaHost("darwin", "21.6.0")), "qemu", "macOS 12: Colima has no vz");
+        assert.strictEqual(colimaVmType("auto", colimaHost("linux", "6.8.0")), "qemu");
+        assert.strictEqual(colimaVmType("qemu", colimaHost("darwin", "22.0.0")), "qemu");
     });
 
     it("stops with the install hint when colima is not installed", () => {

@@ -378,20 +378,20 @@ describe("scripts: cluster operations", () => {
         const up = scriptPath("nodes", "colima-up.sh");
         const stopped = sandbox();
         stopped.stub("colima", 'log "colima $*"; [ "$1" = "status" ] && exit 1; [ "$1" = "ssh-config" ] && echo "Hostname 127.0.0.1"; exit 0');
-        const r = stopped.run(up, ["k3s-cilium", 4, 8, 60, "qemu"]);
+        const r = stopped.run(up, ["k3s-cilium", "--cpus", 4, "--memory", 8]);
         assert.strictEqual(r.code, 0, r.stderr);
         assert.strictEqual(r.stdout, "Hostname 127.0.0.1\n", "stdout carries only the ssh-config");
         assert.deepStrictEqual(stopped.calls(), [
             "colima status --profile k3s-cilium",
-            "colima start --profile k3s-cilium --cpu 4 --memory 8 --disk 60 --vm-type qemu --runtime containerd",
+            "colima start --profile k3s-cilium --cpus 4 --memory 8",
             "colima ssh-config --profile k3s-cilium",
         ]);
         const running = sandbox();
         running.stub("colima", 'log "colima $*"; exit 0');
-        assert.match(running.run(up, ["k3s-cilium", 4, 8, 60, "vz"]).stderr, /already running; reusing it/);
+        assert.match(running.run(up, ["k3s-cilium", "--cpus", 4]).stderr, /already running; reusing it/);
         assert.ok(!running.calls().some(c => c.startsWith("colima start")));
         const missing = sandbox(); // no colima stub, and none in /usr/bin:/bin
-        const m = missing.run(up, ["p", 1, 1, 1, "qemu"]);
+        const m = missing.run(up, ["p", "--cpus", 1]);
         assert.notStrictEqual(m.code, 0);
         assert.match(m.stderr, /colima is not installed; install it \(macOS: brew install colima/);
     });

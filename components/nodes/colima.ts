@@ -6,14 +6,15 @@ import { ClusterConfig } from "../config";
 import { loadScript, scriptCommand } from "../shared/script";
 import { ClusterNode, ClusterNodes } from "./contract";
 import { planNodes, serviceHost } from "./plan";
-import { colimaVmType, expandHome, parseSshConfig } from "./ssh-config";
-import { hostPlatform } from "./host-tools";
+import { expandHome, parseSshConfig } from "./ssh-config";
+import { hostColima } from "./host-tools";
+import { ColimaHost, colimaStartFlags, colimaVmType } from "./colima-cli";
 
 export interface ColimaNodesArgs {
     /** Validated config; provider must be "colima". */
     config: ClusterConfig;
-    /** Host OS, which picks the VM type when colimaVmType is auto. Default: process.platform. */
-    platform?: NodeJS.Platform;
+    /** The host's Colima (which `colima start` flags exist, which VM type "auto" means). @default hostColima() */
+    host?: ColimaHost;
     /** Reads the SSH private key named by ssh-config. Default: fs.readFileSync (with ~ expanded). */
     readKey?: (file: string) => string;
 }
@@ -31,12 +32,13 @@ export class ColimaNodes extends pulumi.ComponentResource implements ClusterNode
         super("k3s-cilium:nodes:ColimaNodes", name, {}, opts);
         const { config } = args;
         const profile = config.colima.profile;
-        const vmType = colimaVmType(config.colima.vmType, args.platform ?? hostPlatform());
+        const host = args.host ?? hostColima();
+        const vmType = colimaVmType(config.colima.vmType, host);
         const readKey = args.readKey ?? ((file: string) => fs.readFileSync(expandHome(file, os.homedir()), "utf8"));
 
         this.vm = new command.local.Command(`${config.clusterName}-colima`, {
             create: scriptCommand(loadScript(__dirname, "colima-up.sh"),
-                [profile, config.colima.cpus, config.colima.memoryGiB, config.colima.diskGiB, vmType]),
+                [profile, ...colimaStartFlags(config.colima, host)]),
             delete: scriptCommand(loadScript(__dirname, "colima-delete.sh"), [profile]),
         }, { parent: this });
 

@@ -5,3 +5,4 @@ export * from "./ssh-config";
 export * from "./hetzner";
 export * from "./colima";
 export * from "./host-tools";
+export * from "./colima-cli";

@@ -41,12 +41,6 @@ export function expandHome(file: string, home: string): string {
     return file === "~" ? home : file.startsWith("~/") ? `${home}${file.slice(1)}` : file;
 }
 
-/** VM type for the host OS: Apple's Virtualization.framework on macOS, QEMU elsewhere. */
-export function colimaVmType(configured: "auto" | "vz" | "qemu", platform: NodeJS.Platform): "vz" | "qemu" {
-    if (configured !== "auto") return configured;
-    return platform === "darwin" ? "vz" : "qemu";
-}
-
 /** Finds an executable on a PATH string; undefined when absent. */
 export function findOnPath(name: string, pathEnv: string | undefined, exists: (file: string) => boolean): string | undefined {
     for (const dir of (pathEnv ?? "").split(":").filter(Boolean)) {

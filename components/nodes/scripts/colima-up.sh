@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts the Colima VM for the `local` stack (or reuses it when the profile already runs) and prints its SSH
 # config on stdout for the program to parse. No built-in Kubernetes: k3s is installed over SSH like on Hetzner.
-# Usage: colima-up.sh <profile> <cpus> <memory-GiB> <disk-GiB> <vm-type>
+# The `colima start` flags come from the program (components/nodes/colima-cli.ts), which passes only flags that
+# this host's Colima defines (e.g. --vm-type exists only on macOS 13+).
+# Usage: colima-up.sh <profile> [colima start flags...]
 set -euo pipefail
 
 info() { echo "[colima-up] $*" >&2; }
@@ -17,15 +19,15 @@ profile_running() {
 }
 
 main() {
-    [ "$#" -eq 5 ] || fatal "usage: colima-up.sh <profile> <cpus> <memory-GiB> <disk-GiB> <vm-type>"
-    local profile=$1 cpus=$2 memory=$3 disk=$4 vm_type=$5
+    [ "$#" -ge 1 ] || fatal "usage: colima-up.sh <profile> [colima start flags...]"
+    local profile=$1
+    shift
     verify_colima
     if profile_running "$profile"; then
         info "profile $profile is already running; reusing it (resize with: colima stop --profile $profile, then pulumi up)"
     else
-        info "starting profile $profile: ${cpus} CPU, ${memory} GiB memory, ${disk} GiB disk, vm type $vm_type"
-        colima start --profile "$profile" --cpu "$cpus" --memory "$memory" --disk "$disk" \
-            --vm-type "$vm_type" --runtime containerd ||
+        info "starting profile $profile: colima start --profile $profile $*"
+        colima start --profile "$profile" "$@" ||
             fatal "colima start --profile $profile failed; see: colima start --profile $profile --verbose"
     fi
     colima ssh-config --profile "$profile" || fatal "colima ssh-config --profile $profile failed"
