@@ -109,17 +109,23 @@ log "colima $cmd ${"$"}{ORIGINAL_ARGS}"
 const BEHAVIOUR = String.raw`
 state=$STUB_DIR/colima-state
 mkdir -p "$state"
+# Lima's user key and override.yaml live in $LIMA_HOME/_config; Colima's LIMA_HOME is <colima home>/_lima
+# (config/files.go: ~/.colima if it exists or on macOS, else ~/.config/colima).
+if [ -n "${"$"}{LIMA_HOME:-}" ]; then lima_config=$LIMA_HOME/_config
+elif [ -e "$HOME/.colima" ] || [ "$(uname -s)" = Darwin ]; then lima_config=$HOME/.colima/_lima/_config
+else lima_config=$HOME/.config/colima/_lima/_config; fi
 case "$cmd" in
     status) [ -e "$state/running" ] || { echo "colima [profile=$profile] is not running" >&2; exit 1; }; echo "colima [profile=$profile] is running" ;;
     start)
         [ ! -e "$state/start-fails" ] || { echo "FATA[0001] error starting vm" >&2; exit 1; }
+        [ -e "$lima_config/override.yaml" ] && log "colima start: override.yaml present"
         touch "$state/running" "$state/exists"
         echo "${"$"}{SET[ssh-port]:-$((40000 + RANDOM % 20000))}" > "$state/ssh-port"
         echo "$profile" > "$state/profile" ;;
     ssh-config)
         [ -e "$state/running" ] || { echo "FATA[0000] colima [profile=$profile] is not running" >&2; exit 1; }
         port=$(cat "$state/ssh-port" 2>/dev/null || echo 60022)
-        printf 'Host colima-%s\n  IdentityFile "%s"\n  User dev\n  Hostname 127.0.0.1\n  Port %s\n' "$profile" "${"$"}{STUB_IDENTITY_DIR:-$HOME/.colima/_lima/_config}/user" "$port" ;;
+        printf 'Host colima-%s\n  IdentityFile "%s"\n  User dev\n  Hostname 127.0.0.1\n  Port %s\n' "$profile" "${"$"}{STUB_IDENTITY_DIR:-$lima_config}/user" "$port" ;;
     ssh)
         [ -e "$state/running" ] || { echo "FATA[0000] colima [profile=$profile] is not running" >&2; exit 1; }
         log "colima ssh runs: ${"$"}{after_dashes[*]}"
@@ -140,6 +146,7 @@ function hostKeyPlaceholder(): string {
 export function stubColima(sb: Sandbox, hostName: string, state: { running?: boolean; startFails?: boolean; sshPort?: number; hostKey?: string } = {}): void {
     if (!COLIMA_CLI.hosts[hostName]) throw new Error(`unknown host ${hostName}; spec has ${COLIMA_HOSTS.join(", ")}`);
     sb.stub("colima", `ORIGINAL_ARGS="\${*:2}"\n${bashTables(hostName)}\n${PARSER}\n${BEHAVIOUR}`);
+    sb.stub("uname", `[ "$1" = -s ] && echo ${COLIMA_CLI.hosts[hostName].platform === "darwin" ? "Darwin" : "Linux"}`);
     const dir = path.join(sb.dir, "colima-state");
     fs.mkdirSync(dir, { recursive: true });
     if (state.running) { fs.writeFileSync(path.join(dir, "running"), ""); fs.writeFileSync(path.join(dir, "exists"), ""); }

@@ -5,7 +5,9 @@ import { Address4 } from "ip-address";
 import * as YAML from "yaml";
 import { colimaSshConfigFixture, COLIMA_KEY_FIXTURE, lastRecording, mockHostKey, RecordedResource, resolve, ROOT, runProgram, stackConfig } from "./harness";
 import { ClusterConfig, validateConfig } from "../components/config";
-import { colimaHost, colimaStartFlags, colimaVmType, firewallRules, hostColima, hostToolProblems, parseSshConfig, planNodes } from "../components/nodes";
+import { colimaHost, colimaStartFlags, colimaVmType, firewallRules, hostColima, hostToolProblems, limaLoopbackOverride, parseSshConfig, planNodes } from "../components/nodes";
+import { parseScriptCommands } from "../components/shared/script";
+import { parse as parseShell } from "shell-quote";
 
 /** The mocked public IPv4 of a recorded hcloud server (test/harness.ts mockState). */
 function mockState(server: RecordedResource): { ipv4Address: string } {
@@ -222,18 +224,22 @@ describe("nodes: Colima (local)", () => {
         const vm = g.get("k3s-cilium-colima", "command:local:Command");
         const create = vm.inputs.create as string;
         assert.match(create, /colima start --profile "\$profile" "\$@"/);
-        assert.ok(create.endsWith(" colima-up.sh k3s-cilium " + colimaStartFlags(config("local").colima, hostColima()).join(" ")), create.slice(-160));
+        const [up] = parseScriptCommands(create)!;
+        assert.strictEqual(up.name, "colima-up.sh");
+        assert.deepStrictEqual(parseShell(up.args),
+            ["k3s-cilium", "26022", limaLoopbackOverride(), ...colimaStartFlags(config("local").colima, hostColima())]);
         assert.ok(create.includes(" --kubernetes=false"), "k3s is installed over SSH, not by Colima");
-        assert.match(vm.inputs.delete, /colima delete --profile "\$profile" --force/);
+        assert.match(vm.inputs.delete, /colima delete --profile "\$profile" --force --data/);
         assert.ok((vm.inputs.delete as string).endsWith(" colima-delete.sh k3s-cilium"));
         assert.strictEqual(g.outputs.k8sServiceHost, "127.0.0.1");
         assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://127.0.0.1:6443");
     });
 
-    it("connects over SSH with the endpoint from ssh-config and the key as a secret", async () => {
+    it("connects over SSH to the pinned port (not the one the first start printed), with the key as a secret", async () => {
         const g = await runProgram({ stack: "local" });
         const boot = g.get("k3s-cilium-server-1-preflight");
-        assert.deepStrictEqual([boot.inputs.connection.host, boot.inputs.connection.port, boot.inputs.connection.user], ["127.0.0.1", 60022, "dev"]);
+        assert.match(colimaSshConfigFixture(), /Port 60022/);
+        assert.deepStrictEqual([boot.inputs.connection.host, boot.inputs.connection.port, boot.inputs.connection.user], ["127.0.0.1", 26022, "dev"]);
         assert.strictEqual(boot.inputs.connection.privateKey, fs.readFileSync(COLIMA_KEY_FIXTURE, "utf8"));
         assert.ok(boot.secretInputs.includes("connection"));
     });

@@ -16,6 +16,8 @@ export const COLIMA_KEY_FIXTURE = path.join(DATA, "colima-identity");
 export function k3sKubeconfigFixture(): string {
     return fs.readFileSync(path.join(DATA, "k3s.yaml"), "utf8");
 }
+/** The guest host key colima-up.sh prints (as the mocked VM's stdout carries it). */
+export const COLIMA_HOST_KEY_FIXTURE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixtureHostKeyOfTheColimaGuest000000000000000 root@colima-k3s-cilium";
 export function colimaSshConfigFixture(identityFile = COLIMA_KEY_FIXTURE): string {
     return fs.readFileSync(path.join(DATA, "colima-ssh-config-macos.txt"), "utf8")
         .replace(/IdentityFile "[^"]*_config\/user"/, `IdentityFile "${identityFile}"`);
@@ -59,7 +61,8 @@ export function mockState(type: string, name: string, inputs: any): Record<strin
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: name.endsWith("-agent-token") ? MOCK_AGENT_TOKEN : MOCK_TOKEN };
         case "command:local:Command":
-            return { ...inputs, stdout: colimaSshConfigFixture(), stderr: "" };
+            // colima-up.sh prints the ssh-config, then the guest's host key on a marker line.
+            return { ...inputs, stdout: `${colimaSshConfigFixture()}# k3s-cilium host-key: ${COLIMA_HOST_KEY_FIXTURE}\n`, stderr: "" };
         case "command:remote:Command":
             return { ...inputs, stdout: name.endsWith("-kubeconfig") ? k3sKubeconfigFixture() : "", stderr: "" };
         default:

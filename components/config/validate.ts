@@ -56,6 +56,7 @@ export interface ClusterConfig {
         readonly memoryGiB: number;
         readonly diskGiB: number;
         readonly vmType: ColimaVmType;
+        readonly sshPort: number;
     };
     readonly cilium: {
         readonly tunnelProtocol: TunnelProtocol;
@@ -168,6 +169,7 @@ function buildConfig(v: Values, ctx: ValidationContext): ClusterConfig {
             memoryGiB: v.colimaMemoryGiB,
             diskGiB: v.colimaDiskGiB,
             vmType: oneOf(COLIMA_VM_TYPES, v.colimaVmType) ?? "auto",
+            sshPort: v.colimaSshPort,
         },
         cilium: {
             tunnelProtocol: oneOf(TUNNEL_PROTOCOLS, v.tunnelProtocol) ?? "geneve",

@@ -51,6 +51,12 @@ export function colimaVmType(configured: "auto" | "vz" | "qemu", host: ColimaHos
  * - `--template=false`: a user's `colima template` must not change this VM (mounts, networks, provisioning).
  * - `--save-config=true`: the flags are written to the profile's colima.yaml, so a later plain
  *   `colima start --profile <p>` (after a reboot) starts the same VM; COLIMA_SAVE_CONFIG=false would drop them.
+ * - `--mount none`: no host directory in the VM. Without it Colima mounts the user's home directory writable
+ *   (environment/vm/lima/yaml.go: an empty mount list becomes `{Location: "~", Writable: true}`; cmd/start.go
+ *   mountsFromFlag turns "none" into no mounts).
+ * - `--ssh-port <colimaSshPort>`: becomes Lima's `ssh.localPort` (yaml.go `LocalPort: conf.SSHPort`). With 0,
+ *   Lima's host agent picks a free port at every VM start (lima-vm/lima v2.2.0 pkg/hostagent/hostagent.go
+ *   determineSSHLocalPort → freeport.TCP()), and after a reboot the program would dial a dead port.
  */
 export function colimaStartFlags(colima: ClusterConfig["colima"], host: ColimaHost): string[] {
     const vmType = colimaVmTypeFlag(colima.vmType, host);
@@ -60,6 +66,8 @@ export function colimaStartFlags(colima: ClusterConfig["colima"], host: ColimaHo
         "--disk", String(colima.diskGiB),
         ...(vmType ? ["--vm-type", vmType] : []),
         "--runtime", "containerd",
+        "--mount", "none",
+        "--ssh-port", String(colima.sshPort),
         "--kubernetes=false",
         "--template=false",
         "--save-config=true",

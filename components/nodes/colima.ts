@@ -6,7 +6,8 @@ import { ClusterConfig } from "../config";
 import { loadScript, scriptCommand } from "../shared/script";
 import { ClusterNode, ClusterNodes } from "./contract";
 import { planNodes, serviceHost } from "./plan";
-import { expandHome, parseSshConfig } from "./ssh-config";
+import { expandHome, parseHostKey, parseSshConfig } from "./ssh-config";
+import { limaLoopbackOverride } from "./lima";
 import { hostColima } from "./host-tools";
 import { ColimaHost, colimaStartFlags, colimaVmType } from "./colima-cli";
 
@@ -20,8 +21,10 @@ export interface ColimaNodesArgs {
 }
 
 /**
- * One Colima VM on the operator's machine. Lima forwards every TCP port the guest listens on to 127.0.0.1 on
- * the host (Lima's default portForwards rule), which is why the kubeconfig can point at https://127.0.0.1:6443.
+ * One Colima VM on the operator's machine. Every guest port is forwarded to the host's 127.0.0.1 only (the Lima
+ * override written by colima-up.sh, see lima.ts), which is why the kubeconfig points at https://127.0.0.1:6443 and
+ * nothing of the cluster is on the laptop's LAN. SSH is 127.0.0.1:<colimaSshPort>, pinned across VM restarts, and
+ * every remote command verifies the guest's host key read at creation.
  */
 export class ColimaNodes extends pulumi.ComponentResource implements ClusterNodes {
     readonly nodes: ClusterNode[];
@@ -38,11 +41,12 @@ export class ColimaNodes extends pulumi.ComponentResource implements ClusterNode
 
         this.vm = new command.local.Command(`${config.clusterName}-colima`, {
             create: scriptCommand(loadScript(__dirname, "colima-up.sh"),
-                [profile, ...colimaStartFlags(config.colima, host)]),
+                [profile, config.colima.sshPort, limaLoopbackOverride(), ...colimaStartFlags(config.colima, host)]),
             delete: scriptCommand(loadScript(__dirname, "colima-delete.sh"), [profile]),
         }, { parent: this });
 
         const ssh = this.vm.stdout.apply(out => parseSshConfig(out, profile));
+        const hostKey = this.vm.stdout.apply(out => parseHostKey(out, profile));
         const privateKey = pulumi.secret(ssh.apply(s => readKey(s.identityFile)));
         const [planned] = planNodes(config);
         this.nodes = [{
@@ -50,7 +54,8 @@ export class ColimaNodes extends pulumi.ComponentResource implements ClusterNode
             role: "server",
             sshAddress: ssh.apply(s => s.host),
             privateAddress: planned.privateAddress,
-            connection: { host: ssh.apply(s => s.host), port: ssh.apply(s => s.port), user: ssh.apply(s => s.user), privateKey },
+            // The pinned port, not the one in stdout: the program never depends on what the first start printed.
+            connection: { host: ssh.apply(s => s.host), port: config.colima.sshPort, user: ssh.apply(s => s.user), privateKey, hostKey },
             machine: this.vm,
         }];
         this.endpoint = {

@@ -6,3 +6,5 @@ export * from "./hetzner";
 export * from "./colima";
 export * from "./host-tools";
 export * from "./colima-cli";
+export * from "./lima";
+export * from "./colima-rules";

@@ -36,6 +36,23 @@ export function parseSshConfig(output: string, profile: string): SshEndpoint {
     return { host: values.get("hostname")!, port, user: values.get("user")!, identityFile: values.get("identityfile")! };
 }
 
+/** The marker line colima-up.sh prints after the ssh-config, carrying the guest's SSH host key. */
+export const HOST_KEY_LINE = "# k3s-cilium host-key: ";
+
+/**
+ * The guest's ed25519 host key from colima-up.sh's output, in the authorized_keys form pulumi-command parses.
+ * Throws when it is missing or not an ed25519 key: connecting without a pinned key would accept any server.
+ */
+export function parseHostKey(output: string, profile: string): string {
+    const line = output.split(/\r?\n/).find(l => l.startsWith(HOST_KEY_LINE));
+    const key = line?.slice(HOST_KEY_LINE.length).trim() ?? "";
+    if (!/^ssh-ed25519 [A-Za-z0-9+/]+=*( .*)?$/.test(key)) {
+        throw new Error(`colima-up.sh printed no ed25519 host key for profile ${profile} (got: ${JSON.stringify(key.slice(0, 80))}); ` +
+            `refusing to connect without verifying the VM; check: colima ssh --profile ${profile} -- cat /etc/ssh/ssh_host_ed25519_key.pub`);
+    }
+    return key;
+}
+
 /** Expands a leading ~ the way ssh does. */
 export function expandHome(file: string, home: string): string {
     return file === "~" ? home : file.startsWith("~/") ? `${home}${file.slice(1)}` : file;
