@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
 import { nodeConfigFile } from "../components/k3s";
 import { validateConfig } from "../components/config/validate";
+import { K3S_INSTALLER } from "../components/config/versions";
 import { ClusterNode } from "../components/nodes/contract";
 import { k3sConfigProblems, K3sRuleInput } from "../components/k3s/rules";
 import { rewriteKubeconfig } from "../components/k3s";
@@ -31,11 +32,13 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.ok(g.dependsOn(install, preflight), `${n}: install after preflight`);
             assert.ok(!g.dependsOn(preflight, install), "no cycle");
             assert.deepStrictEqual(scriptsOf(preflight.inputs.create).map(s => s.split(" ")[0]), ["wait-boot.sh", "preflight.sh"], `${n}: boot wait first`);
-            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh"], `${n}: config first`);
+            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh", "start.sh"], `${n}: config, binary, then the bounded start`);
             assert.strictEqual(install.inputs.update, install.inputs.create, `${n}: an update rewrites the config and converges the version`);
         }
         assert.deepStrictEqual(scriptsOf(step("k3s-cilium-agent-1", "install").inputs.create),
-            ["configure.sh k3s-cilium-agent-1 agent", "install.sh k3s-cilium-agent-1 agent v1.33.5+k3s1"]);
+            ["configure.sh k3s-cilium-agent-1 agent",
+                `install.sh k3s-cilium-agent-1 agent v1.33.5+k3s1 ${K3S_INSTALLER.url} ${K3S_INSTALLER.sha256}`,
+                "start.sh k3s-cilium-agent-1 agent 600"]);
     });
 
     it("waits for SSH with a finite dial limit whose retries end before customTimeouts (so a host key mismatch is named)", () => {

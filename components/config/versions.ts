@@ -27,6 +27,18 @@ export const MIN_KERNEL_BY_CILIUM_MINOR: Readonly<Record<string, string>> = Obje
     "1.19": "5.10",
 });
 
+/**
+ * The k3s installer, pinned by commit and digest: the node downloads it from this URL and refuses to run it unless
+ * its SHA-256 matches (components/k3s/scripts/install.sh). Facts from ../shared/upstream/README.md ("k3s facts"):
+ * github.com/k3s-io/k3s install.sh at commit 0136cf258954a458da1404858396342724b93d24, 36,455 bytes. The installer
+ * itself verifies the k3s binary it downloads against the release's sha256sum-<arch>.txt. INSTALL_K3S_VERSION picks
+ * the binary, so one installer serves every pinned k3s version.
+ */
+export const K3S_INSTALLER = Object.freeze({
+    url: "https://raw.githubusercontent.com/k3s-io/k3s/0136cf258954a458da1404858396342724b93d24/install.sh",
+    sha256: "40b487f0d8ef4f5d1bf422e7bb6228cc7789c40ecc66c5ab067d396bbee9816e",
+});
+
 export const K3S_VERSION_PATTERN = /^v(\d+)\.(\d+)\.(\d+)\+k3s(\d+)$/;
 
 export function ciliumMinor(version: string): string | undefined {

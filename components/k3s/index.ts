@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterConfig } from "../config";
+import { K3S_INSTALLER } from "../config/versions";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand, scriptSequence } from "../shared/script";
@@ -29,11 +30,19 @@ export interface NodeSteps {
     node: ClusterNode;
     /** wait-boot.sh (sshd + cloud-init) then preflight.sh (kernel version, options, modules, node IP). */
     preflight: command.remote.Command;
-    /** configure.sh (config.yaml from stdin, with the node's token) then install.sh (the pinned k3s). */
+    /** configure.sh (config.yaml from stdin, with the node's token), install.sh (the pinned k3s, not started),
+     *  start.sh (bounded start/restart; records what it applied only once k3s is active with it). */
     install: command.remote.Command;
 }
 
 const script = (name: string) => loadScript(__dirname, name);
+
+/**
+ * How long start.sh lets `systemctl restart k3s` run. k3s' unit is Type=notify with TimeoutStartSec=0, so
+ * systemd would wait forever for READY; the script bounds it (pulumi-command's customTimeouts do not bound a
+ * running command) and fails with one line instead.
+ */
+export const K3S_START_TIMEOUT_SECONDS = 600;
 
 /** Tunnel protocol the preflight must find in the kernel. */
 export function tunnelRequirement(config: ClusterConfig): "geneve" | "vxlan" | "none" {
@@ -111,7 +120,8 @@ export class K3sCluster extends pulumi.ComponentResource {
             // one at a time (each restart waits for the previous server), never restarting every etcd member at once.
             const installCmd = scriptSequence(
                 scriptCommand(script("configure.sh"), [node.name, node.role]),
-                scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s]),
+                scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256]),
+                scriptCommand(script("start.sh"), [node.name, node.role, K3S_START_TIMEOUT_SECONDS]),
             );
             const install = nodeCommand(`${node.name}-install`, {
                 node, create: installCmd, update: installCmd, stdin: fileContent,

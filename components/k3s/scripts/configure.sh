@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Writes /etc/rancher/k3s/config.yaml from stdin (it carries the join token, so it never appears in a command
-# line) with mode 0600. Idempotent: identical content changes nothing; changed content is written atomically
-# and, if k3s already runs, k3s is restarted to pick it up.
+# line) with mode 0600. Idempotent: identical content changes nothing; changed content is written atomically.
+# It restarts nothing: start.sh (run after install.sh) applies the file and records it as applied only once k3s
+# is active with it, so a failed restart is retried by the next run instead of being reported "unchanged".
 # Usage: configure.sh <node-name> <role: server|agent>     (config on stdin)
 set -euo pipefail
 
@@ -21,10 +22,6 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-service_name() {
-    if [ "$ROLE" = "server" ]; then echo k3s; else echo k3s-agent; fi
-}
-
 main() {
     case "$ROLE" in server | agent) ;; *) fatal "role must be server or agent, got '$ROLE'" ;; esac
     local target="${K3S_CONFIG_DIR}/config.yaml"
@@ -40,12 +37,6 @@ main() {
     as_root install -m 0600 "$STAGED" "${target}.new"
     as_root mv -f "${target}.new" "$target"
     info "written"
-    local service
-    service=$(service_name)
-    if systemctl is-active --quiet "$service" 2>/dev/null; then
-        info "restarting $service to apply the new configuration"
-        as_root systemctl restart "$service" || fatal "systemctl restart $service failed (see: journalctl -u $service)"
-    fi
 }
 
 main
