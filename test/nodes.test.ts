@@ -253,11 +253,21 @@ describe("nodes: Colima (local)", () => {
 
     it("stops with the install hint when colima is not installed", () => {
         const c = config("local");
-        const problems = hostToolProblems(c, "/usr/bin:/bin", () => false);
+        const mac = colimaHost("darwin", "24.1.0"); // auto = vz: no QEMU needed
+        const problems = hostToolProblems(c, "/usr/bin:/bin", () => false, mac);
         assert.strictEqual(problems.length, 1);
         assert.match(problems[0], /colima is not installed.*brew install colima/);
-        assert.deepStrictEqual(hostToolProblems(c, "/usr/bin:/opt/homebrew/bin", f => f === "/opt/homebrew/bin/colima"), []);
-        assert.deepStrictEqual(hostToolProblems(config("prod"), "", () => false), [], "prod does not need colima");
+        assert.deepStrictEqual(hostToolProblems(c, "/usr/bin:/opt/homebrew/bin", f => f === "/opt/homebrew/bin/colima", mac), []);
+        assert.deepStrictEqual(hostToolProblems(config("prod"), "", () => false, mac), [], "prod does not need colima");
+    });
+
+    it("needs qemu-img wherever the VM is QEMU (Linux, macOS 12, colimaVmType qemu), as Colima checks before starting", () => {
+        const onlyColima = (f: string) => f === "/usr/bin/colima";
+        const qemu = /^qemu-img is not installed \(not found on PATH\); Colima's qemu VM type needs QEMU: macOS: brew install qemu;/;
+        assert.match(hostToolProblems(config("local"), "/usr/bin", onlyColima, colimaHost("linux", "6.8.0")).join("\n"), qemu);
+        assert.match(hostToolProblems(config("local"), "/usr/bin", onlyColima, colimaHost("darwin", "21.6.0")).join("\n"), qemu);
+        assert.match(hostToolProblems(config("local", { colimaVmType: "qemu" }), "/usr/bin", onlyColima, colimaHost("darwin", "24.1.0")).join("\n"), qemu);
+        assert.deepStrictEqual(hostToolProblems(config("local"), "/usr/bin", f => onlyColima(f) || f === "/usr/bin/qemu-img", colimaHost("linux", "6.8.0")), []);
     });
 });
 

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import { ClusterConfig, ConfigError } from "../config";
-import { ColimaHost, colimaHost, colimaHostProblems } from "./colima-cli";
+import { ColimaHost, colimaHost, colimaHostProblems, colimaVmType } from "./colima-cli";
 import { COLIMA_INSTALL_HINT, findOnPath } from "./ssh-config";
 
 /** Set by `npm run render` and the test harness, which evaluate the program without touching this machine. */
@@ -26,12 +26,23 @@ export function hostColima(env: NodeJS.ProcessEnv = process.env): ColimaHost {
     return colimaHost(platform, release ?? (platform === "darwin" ? "24.0.0" : os.release()));
 }
 
-/** The local stack drives `colima` on this machine: without it, stop before anything is created. */
-export function hostToolProblems(config: ClusterConfig, pathEnv: string | undefined, exists: (f: string) => boolean): string[] {
+/**
+ * The local stack drives `colima` on this machine: without it, stop before anything is created. A QEMU VM also
+ * needs `qemu-img`, which Colima looks up before it starts one (abiosoft/colima v0.10.3 util/qemu.go AssertQemuImg,
+ * called by configmanager.ValidateConfig for vmType qemu), failing only after `pulumi up` has begun.
+ */
+export function hostToolProblems(config: ClusterConfig, pathEnv: string | undefined, exists: (f: string) => boolean,
+    host: ColimaHost = hostColima()): string[] {
     if (config.provider !== "colima") return [];
-    return findOnPath("colima", pathEnv, exists)
-        ? []
-        : [`colima is not installed (not found on PATH); the ${config.stack} stack runs k3s in a Colima VM: ${COLIMA_INSTALL_HINT}`];
+    const problems: string[] = [];
+    if (!findOnPath("colima", pathEnv, exists)) {
+        problems.push(`colima is not installed (not found on PATH); the ${config.stack} stack runs k3s in a Colima VM: ${COLIMA_INSTALL_HINT}`);
+    }
+    if (colimaVmType(config.colima.vmType, host) === "qemu" && !findOnPath("qemu-img", pathEnv, exists)) {
+        problems.push(`qemu-img is not installed (not found on PATH); Colima's qemu VM type needs QEMU: ` +
+            `macOS: brew install qemu; Linux: install your distribution's QEMU (e.g. apt-get install qemu-system qemu-utils)`);
+    }
+    return problems;
 }
 
 /**
