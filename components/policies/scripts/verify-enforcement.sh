@@ -30,10 +30,10 @@ fatal() {
         as_root systemctl is-active --quiet "$UNIT.timer"; then
         echo "${NODE}: verify: not confirming; rolling back to audit mode now ($UNIT.service)" >&2
         as_root systemctl start "$UNIT.service" >/dev/null 2>&1 || true
-        local deadline=$((SECONDS + 180))
+        local deadline=$((SECONDS + TIMEOUT))
         until [ -f "$STATE_DIR/rolled-back" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep "$INTERVAL"; done
         if [ -f "$STATE_DIR/rolled-back" ]; then sed "s/^/${NODE}: verify: /" "$STATE_DIR/rolled-back" >&2; else
-            echo "${NODE}: verify: the rollback did not report within 180s (journalctl -u $UNIT.service)" >&2
+            echo "${NODE}: verify: the rollback did not report within ${TIMEOUT}s (journalctl -u $UNIT.service)" >&2
         fi
     fi
     exit 1
