@@ -35,7 +35,7 @@ export interface BaselinePoliciesArgs {
  * exists (saying "true" in audit mode) so that switching back to audit is an update ordered before the agent
  * restart, not a delete that Pulumi would only run at the end of the update. The dead-man's switch writes
  * ENFORCEMENT.rollbackNodeConfig, whose name sorts after this one and therefore wins (CiliumNodeConfigs apply in
- * lexical order of their names: cilium/cilium pkg/option/resolver/resolver.go, readNodeConfigs).
+ * lexical order of their names: cilium/cilium pkg/option/resolver/resolver.go @110ab296, readNodeConfigs).
  */
 export const ENFORCEMENT_NODE_CONFIG = "policy-enforcement";
 export function enforcementNodeConfig(policyAuditMode: boolean): Record<string, unknown> {

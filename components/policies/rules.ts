@@ -3,7 +3,7 @@
  * must not import anything that imports the config module).
  */
 
-/** Hubble's `--since` takes a relative duration such as 30m or 2h (cilium/cilium hubble/cmd/observe_help.txt). */
+/** Hubble's `--since` takes a relative duration such as 30m or 2h (cilium/cilium hubble/cmd/observe_help.txt @02674019). */
 export const EVIDENCE_WINDOW = /^[1-9][0-9]*[smh]$/;
 
 /** Problems of the enforcement keys: [key, problem]. Empty = fine. */

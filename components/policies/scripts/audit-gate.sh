@@ -5,9 +5,12 @@
 # allow them. accept=true lets the listed flows through knowingly (k3s-cilium:enforcementAcceptAuditedFlows).
 #
 # Reads each agent's own Hubble server (`hubble observe` inside the cilium-agent container, as Cilium's
-# "Creating Policies from Verdicts" guide does: cilium/cilium Documentation/security/policy-creation.rst), so it works
-# with and without Hubble Relay. Output is `-o jsonpb`: one GetFlowsResponse per line, protojson with proto field
-# names (cilium/cilium api/v1/flow/flow.pb.json.go: UseProtoNames: true; field names from api/v1/flow/flow.proto).
+# "Creating Policies from Verdicts" guide does: cilium/cilium Documentation/security/policy-creation.rst @0a60cbb0),
+# so it works with and without Hubble Relay. `--since` without `--last` returns every flow of the window (the
+# default of 20 applies only without --since/--until: hubble/cmd/observe/flows.go getFlowsRequest @e5d182fb).
+# Output is `-o jsonpb`: one GetFlowsResponse per line, protojson with proto field names (api/v1/flow/flow.pb.json.go
+# @0caaf700: UseProtoNames: true; names from api/v1/flow/flow.proto @04bbfcb5). Commits are the cilium/cilium
+# versions read, not verified to be the v1.18.4 tag; the flags are in hubble/cmd/observe_help.txt @02674019.
 # protojson varies its whitespace on purpose, so the lines are parsed by a small JSON tokenizer in POSIX awk
 # (mawk, in every Ubuntu install) rather than matched as text; jq is not guaranteed on the nodes.
 #

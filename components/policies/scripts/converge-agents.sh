@@ -3,7 +3,7 @@
 # and waits for each replacement to run the desired mode. The same convergent script for create and update, so
 # audit → enforce, enforce → audit, a replace and a rerun after a rollback all end in the same state.
 # The running mode is the agent's realized PolicyAuditMode, printed by `cilium-dbg config` as "PolicyAuditMode : Enabled"
-# (cilium/cilium cilium-dbg/cmd/config.go, dumpReadWriteConfigs: "%-34s: %s").
+# (cilium/cilium cilium-dbg/cmd/config.go @3e1830a1, dumpReadWriteConfigs: "%-34s: %s").
 # Usage: converge-agents.sh <node> <audit: true|false> <seconds-per-batch> <batch-size>
 set -euo pipefail
 

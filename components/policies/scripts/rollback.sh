@@ -15,8 +15,9 @@ NODE_CONFIG=${NODE_CONFIG:-policy-enforcement-rollback}
 log() { echo "${NODE}: rollback: $*"; }
 done_steps=()
 
-# 1. PolicyAuditMode is a runtime option of the agent (cilium/cilium pkg/option/daemon.go: DaemonMutableOptionLibrary;
-#    set with `cilium-dbg config <option>=<value>`, cilium-dbg/cmd/config.go). crictl reaches the container locally.
+# 1. PolicyAuditMode is a runtime option of the agent (cilium/cilium pkg/option/daemon.go @d065657b:
+#    DaemonMutableOptionLibrary; set with `cilium-dbg config <option>=<value>`, cilium-dbg/cmd/config.go @3e1830a1).
+#    crictl reaches the container locally, without the API.
 container=$(k3s crictl ps --name cilium-agent -q 2>/dev/null | head -n 1 || true)
 if [ -n "$container" ] && k3s crictl exec "$container" cilium-dbg config PolicyAuditMode=Enabled >/dev/null 2>&1; then
     done_steps+=("the agent on $NODE switched to audit mode at runtime")
@@ -25,7 +26,7 @@ else
 fi
 
 # 2. CiliumNodeConfigs apply in lexical order of their names, the last one wins (cilium/cilium
-#    pkg/option/resolver/resolver.go, readNodeConfigs), so this object overrides "policy-enforcement".
+#    pkg/option/resolver/resolver.go @110ab296, readNodeConfigs), so this object overrides "policy-enforcement".
 manifest="apiVersion: cilium.io/v2
 kind: CiliumNodeConfig
 metadata:
