@@ -6,7 +6,10 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { ROOT, stackConfig } from "./harness";
+import { crdValidator } from "./crd-schema";
+import { artifact, ARTIFACTS } from "./upstream";
 import { sandbox, Sandbox, scriptPath } from "./shell";
 import { ClusterConfig, validateConfig } from "../components/config";
 import { criticalTraffic, criticalTrafficArgs, enforcementConfigProblems, enforcementTimings } from "../components/policies";
@@ -133,7 +136,7 @@ esac`);
         return { sb, env: { STATE_DIR: path.join(sb.dir, "state") }, systemd };
     }
 
-    it("fires when not confirmed: this agent to audit at runtime, the CiliumNodeConfig back to audit, agents restarted; confirm then fails and says so", () => {
+    it("fires when not confirmed: this agent to audit at runtime, the CiliumNodeConfig back to audit, agents restarted; confirm then fails and says so", async () => {
         const { sb, env, systemd } = server();
         const armed = sb.run(script("arm-rollback.sh"), ["srv-1", "false", 840], { stdin: rollbackText, env });
         assert.strictEqual(armed.code, 0, armed.stderr);
@@ -148,6 +151,12 @@ esac`);
         const created = fs.readFileSync(path.join(sb.dir, "created.yaml"), "utf8");
         assert.match(created, /kind: CiliumNodeConfig\n.*\n {2}name: policy-enforcement-rollback\n {2}namespace: kube-system/);
         assert.match(created, /defaults: \{policy-audit-mode: "true"\}/);
+        // The object the switch writes is checked against the real CiliumNodeConfig CRD (Cilium 1.18).
+        const cnc = crdValidator(await artifact(ARTIFACTS.nodeConfigCrd), "v2");
+        const object = YAML.parse(created) as { metadata: { name: string }; spec: unknown };
+        assert.ok(cnc.validate(object), cnc.errors());
+        assert.deepStrictEqual(object.spec, { nodeSelector: {}, defaults: { "policy-audit-mode": "true" } });
+        assert.ok(object.metadata.name > "policy-enforcement", "sorts after the desired object, so it wins");
         assert.ok(sb.calls().includes("k3s kubectl -n kube-system rollout restart daemonset/cilium"));
         assert.match(fired.stdout, /rolled back at .* on srv-1, enforcement was not confirmed in time:\n- the agent on srv-1 switched to audit mode at runtime\n- CiliumNodeConfig kube-system\/policy-enforcement-rollback created/);
 
