@@ -27,16 +27,16 @@ const cluster = withShallowStackTraces(() => {
     const k3s = new K3sCluster("k3s", { config, machines, endpointResources: machines.endpointResources });
     const firstMachine = k3s.firstServer.machine;
 
-    // 4. Gateway API CRDs, which Cilium's operator only looks for at start-up.
-    const gatewayApi = new GatewayApiCrds("gateway-api", {
-        config, provider: k3s.provider, dependsOn: [k3s.apiReady], deletedWith: firstMachine,
-    });
+    // 4. Gateway API CRDs (gatewayApi: true only), which Cilium's operator only looks for at start-up.
+    const gatewayApi = config.cilium.gatewayApi
+        ? new GatewayApiCrds("gateway-api", { config, provider: k3s.provider, dependsOn: [k3s.apiReady], deletedWith: firstMachine })
+        : undefined;
 
     // 5. Cilium, then rollout and the CRD gate.
     const cilium = new Cilium("cilium", {
         config, provider: k3s.provider, firstServer: k3s.firstServer,
         endpoint: { serviceHost: machines.endpoint.serviceHost, port: machines.endpoint.port },
-        dependsOn: [k3s.apiReady, gatewayApi],
+        dependsOn: [k3s.apiReady, ...(gatewayApi ? [gatewayApi] : [])],
         policyAuditMode: CHART_POLICY_AUDIT_MODE,
     });
 
@@ -59,7 +59,7 @@ export const nodes = pulumi.all(machines.nodes.map(n => n.sshAddress.apply(ssh =
 }))));
 export const commands = pulumi.all([first.connection.host, first.connection.port, first.connection.user])
     .apply(([host, port, user]) => operatorCommands(config, { host, port, user }));
-export const versions = { k3s: config.versions.k3s, cilium: config.versions.cilium, gatewayApi: gatewayApi.version };
+export const versions = { k3s: config.versions.k3s, cilium: config.versions.cilium, ...(gatewayApi ? { gatewayApi: gatewayApi.version } : {}) };
 export const policyAuditMode = config.cilium.policyAuditMode;
 export const hubbleRelay = config.cilium.hubble.relay;
 export const baselinePolicyNames = policies.policies.map(p => p.policy.name);

@@ -1,4 +1,5 @@
 import { ClusterConfig } from "./config";
+import { shellQuote } from "./shared/script";
 
 export interface NodeRow {
     name: string;
@@ -7,36 +8,51 @@ export interface NodeRow {
     privateAddress: string;
 }
 
+const q = (v: string | number) => shellQuote(String(v));
+
 /**
- * The kubeconfig command: the file holds cluster-admin credentials, so it is created 0600 — `umask 077` in a
- * subshell applies to the redirection's new file only (a plain `>` would create it 0644 under the usual umask 022).
+ * A command that writes a stack output holding credentials to a file created 0600 — `umask 077` in a subshell
+ * applies to the redirection's new file only (a plain `>` would create it 0644 under the usual umask 022).
  */
-export function kubeconfigCommand(stack: string, file: string): string {
-    return `(umask 077; pulumi stack output kubeconfig --show-secrets --stack ${stack} > ${file})`;
+function secretOutputCommand(output: string, stack: string, file: string): string {
+    return `(umask 077; pulumi stack output ${output} --show-secrets --stack ${q(stack)} > ${q(file)})`;
 }
 
-/** Ready-to-paste commands for the operator (stack output `commands`). */
+/** The kubeconfig command: the file holds cluster-admin credentials. */
+export function kubeconfigCommand(stack: string, file: string): string {
+    return secretOutputCommand("kubeconfig", stack, file);
+}
+
+/**
+ * Ready-to-paste commands for the operator (stack output `commands`). Every value is shell-quoted: a user, host or
+ * stack name with `;`, `$(…)` or a space stays one word and never becomes a second command.
+ */
 export function operatorCommands(config: ClusterConfig, firstSsh: { host: string; port: number; user: string }): Record<string, string> {
     const stack = config.stack;
-    const kubeconfig = kubeconfigCommand(stack, `${config.clusterName}.kubeconfig`);
+    const kubeconfigFile = `${config.clusterName}.kubeconfig`;
     const knownHostsFile = `${config.clusterName}.known_hosts`;
+    const keyFile = `${config.clusterName}.ssh-key`;
+    const env = `KUBECONFIG=${q(kubeconfigFile)}`;
+    const generatedKey = config.provider === "hetzner" && !config.ssh.publicKey;
     // Hetzner host keys are pinned (stack output sshKnownHosts): the operator's ssh checks them too, strictly.
-    const sshKey = config.provider === "colima"
-        ? `colima ssh --profile ${config.colima.profile}`
-        : `ssh -o UserKnownHostsFile=${knownHostsFile} -o StrictHostKeyChecking=yes -i <private key> -p ${firstSsh.port} ${firstSsh.user}@${firstSsh.host}` +
-          (config.ssh.publicKey ? "" : `   # key: pulumi stack output sshPrivateKey --show-secrets --stack ${stack}`);
+    const ssh = config.provider === "colima"
+        ? `colima ssh --profile ${q(config.colima.profile)}`
+        : `ssh -o UserKnownHostsFile=${q(knownHostsFile)} -o StrictHostKeyChecking=yes ${generatedKey ? `-i ${q(keyFile)} ` : ""}` +
+          `-p ${q(firstSsh.port)} ${q(firstSsh.user)}@${q(firstSsh.host)}` +
+          (generatedKey ? "" : "   # with the private key of k3s-cilium:sshPublicKey (ssh-agent, or add -i and its file)");
     return {
-        kubeconfig,
-        kubectl: `KUBECONFIG=${config.clusterName}.kubeconfig kubectl get nodes -o wide`,
-        ...(config.provider === "colima" ? {} : { knownHosts: `pulumi stack output sshKnownHosts --stack ${stack} > ${knownHostsFile}` }),
-        ssh: sshKey,
-        ciliumStatus: `KUBECONFIG=${config.clusterName}.kubeconfig cilium status --wait`,
+        kubeconfig: kubeconfigCommand(stack, kubeconfigFile),
+        kubectl: `${env} kubectl get nodes -o wide`,
+        ...(config.provider === "colima" ? {} : { knownHosts: `pulumi stack output sshKnownHosts --stack ${q(stack)} > ${q(knownHostsFile)}` }),
+        ...(generatedKey ? { sshKey: secretOutputCommand("sshPrivateKey", stack, keyFile) } : {}),
+        ssh,
+        ciliumStatus: `${env} cilium status --wait`,
         ...(config.cilium.hubble.relay
             ? {
-                hubblePortForward: `KUBECONFIG=${config.clusterName}.kubeconfig kubectl port-forward -n kube-system svc/hubble-relay 4245:80`,
+                hubblePortForward: `${env} kubectl port-forward -n kube-system svc/hubble-relay 4245:80`,
                 hubbleObserve: "hubble observe --server localhost:4245 --verdict DROPPED",
             }
-            : { hubbleObserve: `KUBECONFIG=${config.clusterName}.kubeconfig kubectl -n kube-system exec ds/cilium -c cilium-agent -- hubble observe --verdict DROPPED` }),
-        verify: `npm run verify -- --stack ${stack}`,
+            : { hubbleObserve: `${env} kubectl -n kube-system exec ds/cilium -c cilium-agent -- hubble observe --verdict DROPPED` }),
+        verify: `npm run verify -- --stack ${q(stack)}`,
     };
 }

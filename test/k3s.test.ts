@@ -141,7 +141,7 @@ describe("k3s: config.yaml rendered per node", () => {
     it("servers: tls-san with the endpoint, CIDRs, disables, 0600 kubeconfig; cluster-init only on the first", () => {
         for (const n of NODES.slice(0, 3)) {
             const c = configOf(g, n);
-            assert.ok(c["tls-san"].includes("10.0.1.2") && c["tls-san"].includes("203.0.113.200"), `${n} tls-san lacks the endpoint`);
+            assert.ok(c["tls-san"].includes("10.0.1.2") && c["tls-san"].includes("192.0.2.200"), `${n} tls-san lacks the endpoint`);
             assert.strictEqual(c["cluster-cidr"], "10.42.0.0/16,fd42:42::/56");
             assert.strictEqual(c["service-cidr"], "10.43.0.0/16,fd42:43::/112");
             assert.deepStrictEqual(c.disable, ["traefik", "servicelb"]);
@@ -216,7 +216,7 @@ describe("k3s: secrets", () => {
         const kc = await resolve(g.outputs.kubeconfig as any);
         assert.ok(kc.secret);
         const doc = YAML.parse(kc.value as string);
-        assert.strictEqual(doc.clusters[0].cluster.server, "https://203.0.113.200:6443");
+        assert.strictEqual(doc.clusters[0].cluster.server, "https://192.0.2.200:6443");
         assert.strictEqual(doc["current-context"], "k3s-cilium");
         assert.ok(g.get("k3s-cilium-k8s", "pulumi:providers:kubernetes").secretInputs.includes("kubeconfig"));
     });

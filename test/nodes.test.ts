@@ -80,14 +80,14 @@ describe("nodes: Hetzner (prod)", () => {
         const service = g.get("k3s-cilium-api", "hcloud:index/loadBalancerService:LoadBalancerService");
         assert.deepStrictEqual([service.inputs.listenPort, service.inputs.destinationPort, service.inputs.healthCheck.protocol], [6443, 6443, "tcp"]);
         const endpoint = await resolve(g.outputs.apiEndpoint as any);
-        assert.strictEqual(endpoint.value, "https://203.0.113.200:6443", "kubeconfig uses the LB's public IP");
+        assert.strictEqual(endpoint.value, "https://192.0.2.200:6443", "kubeconfig uses the LB's public IP");
         assert.strictEqual(g.outputs.k8sServiceHost, "10.0.1.2", "k8sServiceHost is the LB's private IP (the control-plane VIP)");
     });
 
     it("puts every server and LB address into tls-san", async () => {
         const g = await runProgram({ stack: "prod" });
         const cfg = g.get("k3s-cilium-server-1-install").inputs.stdin as string;
-        for (const addr of ["10.0.1.2", "203.0.113.200", "2001:db8:ff::1", "10.0.1.10", "10.0.1.11", "10.0.1.12", "203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
+        for (const addr of ["10.0.1.2", "192.0.2.200", "2001:db8:ff::1", "10.0.1.10", "10.0.1.11", "10.0.1.12", "192.0.2.1", "192.0.2.2", "192.0.2.3"]) {
             assert.ok(cfg.includes(`- ${addr}`), `tls-san lacks ${addr}`);
         }
     });
@@ -97,7 +97,7 @@ describe("nodes: Hetzner (prod)", () => {
         assert.strictEqual(g.ofType("hcloud:index/loadBalancer:LoadBalancer").length, 0);
         assert.strictEqual(g.ofType("hcloud:index/loadBalancerTarget:LoadBalancerTarget").length, 0);
         assert.strictEqual(g.outputs.k8sServiceHost, "10.0.1.10");
-        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://203.0.113.1:6443");
+        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://192.0.2.1:6443");
     });
 
     it("keeps the hcloud token and the SSH private keys secret", async () => {

@@ -260,13 +260,13 @@ describe("operate: fast destroy and outputs", () => {
     it("outputs: secret kubeconfig, endpoint, node table, ready-to-paste commands, versions", async () => {
         const g = await runProgram({ stack: "prod" });
         assert.ok((await resolve(g.outputs.kubeconfig as any)).secret);
-        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://203.0.113.200:6443");
+        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://192.0.2.200:6443");
         const nodes = (await resolve(g.outputs.nodes as any)).value as any[];
-        assert.deepStrictEqual(nodes[0], { name: "k3s-cilium-server-1", role: "server", sshAddress: "203.0.113.1", privateAddress: "10.0.1.10" });
+        assert.deepStrictEqual(nodes[0], { name: "k3s-cilium-server-1", role: "server", sshAddress: "192.0.2.1", privateAddress: "10.0.1.10" });
         assert.strictEqual(nodes.length, 5);
         const cmds = (await resolve(g.outputs.commands as any)).value as Record<string, string>;
         assert.match(cmds.kubectl, /kubectl get nodes/);
-        assert.match(cmds.ssh, /^ssh -o UserKnownHostsFile=k3s-cilium\.known_hosts -o StrictHostKeyChecking=yes -i <private key> -p 22 root@203\.0\.113\.1/);
+        assert.match(cmds.ssh, /^ssh -o UserKnownHostsFile=k3s-cilium\.known_hosts -o StrictHostKeyChecking=yes -i k3s-cilium\.ssh-key -p 22 root@192\.0\.2\.1$/);
         assert.strictEqual(cmds.knownHosts, "pulumi stack output sshKnownHosts --stack prod > k3s-cilium.known_hosts");
         assert.match(cmds.ciliumStatus, /cilium status/);
         assert.match(cmds.hubblePortForward, /kubectl port-forward -n kube-system svc\/hubble-relay 4245:80$/);

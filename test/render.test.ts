@@ -4,7 +4,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ROOT, stackConfig } from "./harness";
+import { ROOT, runProgram, stackConfig } from "./harness";
+import { Cidr, contains, parseCidr } from "../components/config";
+import { topologicalOrder } from "../tools/render-commands";
 import { ephemeralConfig } from "../scripts/ephemeral";
 
 function tree(dir: string): Map<string, string> {
@@ -90,6 +92,59 @@ describe("npm run render", function () {
         }
     });
 
+
+    it("commands.txt: one line per command, in the order pulumi up runs them, no no-op phases", async () => {
+        const text = runs.prod[0].get("commands.txt")!;
+        assert.ok(!/: true$/m.test(text), "a `create: true` phase is listed");
+        const [up, down] = text.split("# On removal and pulumi destroy, dependents first:\n");
+        const upNames = up.split("\n").filter(l => l && !l.startsWith("#")).map(l => l.split(":")[0]);
+        // Against the graph the render came from: nothing listed waits for something listed after it.
+        const g = await runProgram({ stack: "prod", platform: "linux" });
+        const cmd = (name: string) => g.get(name.replace(/ \(on change\)$/, ""));
+        const commands = g.resources.filter(r => r.type.startsWith("command:"));
+        assert.deepStrictEqual([...new Set(upNames.map(n => n.replace(/ \(on change\)$/, "")))].sort(),
+            commands.filter(r => r.inputs.create !== "true").map(r => r.name).sort(), "every command with a create is listed once");
+        for (let i = 0; i < upNames.length; i++) {
+            for (let j = i + 1; j < upNames.length; j++) {
+                assert.ok(!g.dependsOn(cmd(upNames[i]), cmd(upNames[j])), `${upNames[i]} is listed before ${upNames[j]}, which it waits for`);
+            }
+        }
+        assert.ok(upNames.indexOf("k3s-cilium-server-1-install") < upNames.indexOf("k3s-cilium-server-2-install"), "joins after the first server");
+        assert.deepStrictEqual(down.trim().split("\n"), ["k3s-cilium-agent-2-drain: drain.sh k3s-cilium-agent-2 300", "k3s-cilium-agent-1-drain: drain.sh k3s-cilium-agent-1 300"]);
+    });
+
+    it("topological order: ties by name, dependencies first, cycles refused", () => {
+        const waits: Record<string, string[]> = { a: ["c"], b: [], c: [], d: ["a", "b"] };
+        assert.deepStrictEqual(topologicalOrder(["d", "b", "a", "c"], (x, y) => waits[x].includes(y), x => x), ["b", "c", "a", "d"]);
+        assert.throws(() => topologicalOrder(["x", "y"], () => true, x => x), /dependency cycle among x, y/);
+    });
+
+    it("mock addresses are labelled placeholders, from documentation ranges, outside the example allow-lists", () => {
+        const prod = runs.prod[0];
+        const allow = [...JSON.parse(stackConfig("prod")["k3s-cilium:sshAllowList"]), ...JSON.parse(stackConfig("prod")["k3s-cilium:apiAllowList"])]
+            .map(c => parseCidr(c) as Cidr);
+        const notes = prod.get("PLACEHOLDERS.txt")!;
+        const found = new Set<string>();
+        for (const [file, text] of prod) {
+            if (file.startsWith("scripts/")) continue;
+            for (const m of text.matchAll(/(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d./])/g)) found.add(m[1]);
+        }
+        const isPrivate = (a: string) => /^(10\.|127\.|192\.168\.)/.test(a);
+        const publicOnes = [...found].filter(a => !isPrivate(a));
+        assert.ok(publicOnes.length >= 4, `no mock public address found: ${[...found].join(", ")}`);
+        for (const a of publicOnes) {
+            const host = parseCidr(`${a}/32`) as Cidr;
+            assert.ok(!allow.some(c => contains(c, host)), `${a} falls inside the example allow-list`);
+            assert.ok(/^(192\.0\.2|198\.51\.100)\./.test(a), `${a} is not from a documentation range`);
+            assert.ok(notes.includes(a.replace(/\.\d+$/, ".")), `PLACEHOLDERS.txt does not explain ${a}`);
+        }
+        assert.match(notes, /<k3s-token: secret, set per stack>\s+the k3s server token/);
+    });
+
+    it("config.json carries only the stack's provider's settings", () => {
+        assert.deepStrictEqual(Object.keys(JSON.parse(runs.local[0].get("config.json")!)).filter(k => k === "hetzner" || k === "colima"), ["colima"]);
+        assert.deepStrictEqual(Object.keys(JSON.parse(runs.prod[0].get("config.json")!)).filter(k => k === "hetzner" || k === "colima"), ["hetzner"]);
+    });
 });
 
 describe("npm run render: command line", function () {

@@ -1,6 +1,8 @@
 /**
- * What the mock runtime answers for the resources whose outputs the program reads. Every address is from a
- * documentation range (RFC 5737 IPv4, RFC 3849 IPv6) and stands in for one the cloud would assign.
+ * What the mock runtime answers for the resources whose outputs the program reads. Every address stands in for
+ * one the cloud would assign, and is from a documentation range (RFC 5737 IPv4, RFC 3849 IPv6) that is never
+ * routed. None falls inside the example allow-lists of Pulumi.prod.yaml (203.0.113.0/24), so a reader of a render
+ * cannot mistake a node for an allowed client.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -21,6 +23,33 @@ export const COLIMA_HOST_KEY_FIXTURE = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFix
 export function colimaSshConfigFixture(identityFile = COLIMA_KEY_FIXTURE): string {
     return fs.readFileSync(path.join(DATA, "colima-ssh-config-macos.txt"), "utf8")
         .replace(/IdentityFile "[^"]*_config\/user"/, `IdentityFile "${identityFile}"`);
+}
+
+/** The public addresses the mocks hand out (ordinal n from the resource name). */
+export const MOCK_ADDRESSES = {
+    serverIpv4: (n: number) => `192.0.2.${n}`,
+    agentIpv4: (n: number) => `198.51.100.${n}`,
+    serverIpv6: (n: number) => `2001:db8:a:${n}::1`,
+    agentIpv6: (n: number) => `2001:db8:b:${n}::1`,
+    loadBalancerIpv4: "192.0.2.200",
+    loadBalancerIpv6: "2001:db8:ff::1",
+} as const;
+
+/** What each placeholder in a render stands for, per provider (PLACEHOLDERS.txt). */
+export function placeholderNotes(provider: string, tokenPlaceholder: string, agentTokenPlaceholder: string): [string, string][] {
+    const hetzner: [string, string][] = [
+        [`${MOCK_ADDRESSES.serverIpv4(1)}, ${MOCK_ADDRESSES.serverIpv4(2)}, …`, "public IPv4 of k3s server 1, 2, … (RFC 5737 TEST-NET-1; Hetzner assigns the real one)"],
+        [`${MOCK_ADDRESSES.agentIpv4(1)}, ${MOCK_ADDRESSES.agentIpv4(2)}, …`, "public IPv4 of k3s agent 1, 2, … (RFC 5737 TEST-NET-2)"],
+        [MOCK_ADDRESSES.loadBalancerIpv4, "public IPv4 of the API load balancer (RFC 5737 TEST-NET-1)"],
+        ["2001:db8:…", "public IPv6 of servers (2001:db8:a:n::1), agents (2001:db8:b:n::1) and the load balancer (RFC 3849)"],
+    ];
+    const colima: [string, string][] = [
+        ["127.0.0.1:60022, user dev", "the VM's SSH endpoint from a sample `colima ssh-config` (Lima picks a new port each start)"],
+    ];
+    return [
+        [tokenPlaceholder, "the k3s server token (random per stack, secret)"],
+        [agentTokenPlaceholder, "the k3s agent token (random per stack, secret)"],
+        ...(provider === "hetzner" ? hetzner : colima)];
 }
 
 export function numericId(name: string): string {
@@ -45,10 +74,11 @@ export function mockState(type: string, name: string, inputs: any): Record<strin
         case "hcloud:index/server:Server": {
             const n = ordinal(name);
             const agent = name.includes("-agent-");
-            return { ...inputs, ipv4Address: agent ? `198.51.100.${n}` : `203.0.113.${n}`, ipv6Address: `2001:db8:${agent ? "b" : "a"}:${n}::1` };
+            return { ...inputs, ipv4Address: agent ? MOCK_ADDRESSES.agentIpv4(n) : MOCK_ADDRESSES.serverIpv4(n),
+                ipv6Address: agent ? MOCK_ADDRESSES.agentIpv6(n) : MOCK_ADDRESSES.serverIpv6(n) };
         }
         case "hcloud:index/loadBalancer:LoadBalancer":
-            return { ...inputs, ipv4: "203.0.113.200", ipv6: "2001:db8:ff::1" };
+            return { ...inputs, ipv4: MOCK_ADDRESSES.loadBalancerIpv4, ipv6: MOCK_ADDRESSES.loadBalancerIpv6 };
         case "tls:index/privateKey:PrivateKey":
             // Host keys differ per server (like real ones), so a test can tell which server a connection pins.
             if (name.endsWith("-host-key")) return { ...inputs, ...mockHostKey(name) };

@@ -13,9 +13,13 @@ export function stackFilePath(stack: string, root: string = ROOT): string {
     return path.join(root, `Pulumi.${stack}.yaml`);
 }
 
-/** Stacks that have a file in the project root (Pulumi.<stack>.yaml), sorted. */
+/**
+ * Stacks that have a file in the project root (Pulumi.<stack>.yaml), sorted. Only names Pulumi accepts for a
+ * stack: letters, digits, '-', '_' and '.', not starting with '.' (so a name never walks out of a directory).
+ */
 export function listStacks(root: string = ROOT): string[] {
-    return fs.readdirSync(root).map(f => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s).sort();
+    return fs.readdirSync(root).map(f => /^Pulumi\.([A-Za-z0-9_-][A-Za-z0-9_.-]*)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s).sort();
 }
 
 /**

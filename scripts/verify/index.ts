@@ -24,6 +24,8 @@ export const realExec: Exec = (cmd, args, env) => {
 
 export interface Expectations {
     hubbleRelay: boolean;
+    /** The program installs the Gateway API CRDs only with gatewayApi: true (stack output versions.gatewayApi). @default true */
+    gatewayApi?: boolean;
     policies: string[];
 }
 
@@ -54,7 +56,7 @@ export function runChecks(exec: Exec, kubeconfig: string, expect: Expectations):
     guard("kube-proxy absent", () => checks.kubeProxyAbsent(nodes.stdout, k("-n", "kube-system", "get", "pods", "-l", "k8s-app=kube-proxy", "-o", "json").stdout));
     guard("CCNPs Valid", () => checks.policiesValid(k("get", "ciliumclusterwidenetworkpolicies", "-o", "json").stdout, expect.policies));
     guard("CoreDNS answering", () => checks.corednsReady(k("-n", "kube-system", "get", "endpointslices", "-l", "kubernetes.io/service-name=kube-dns", "-o", "json").stdout));
-    guard("Gateway API CRDs", () => checks.gatewayApiPresent(k("get", "crd", "-o", "json").stdout));
+    if (expect.gatewayApi !== false) guard("Gateway API CRDs", () => checks.gatewayApiPresent(k("get", "crd", "-o", "json").stdout));
     if (expect.hubbleRelay) {
         guard("Hubble Relay", () => {
             const r = k("-n", "kube-system", "get", "deploy", "hubble-relay", "-o", "json");
@@ -73,7 +75,7 @@ export function fromStackOutputs(outputs: Record<string, any>): { kubeconfig: st
     if (typeof outputs.kubeconfig !== "string") throw new Error("the stack has no kubeconfig output: has `pulumi up` completed?");
     return {
         kubeconfig: outputs.kubeconfig,
-        expect: { hubbleRelay: outputs.hubbleRelay === true, policies: Array.isArray(outputs.baselinePolicyNames) ? outputs.baselinePolicyNames : [] },
+        expect: { hubbleRelay: outputs.hubbleRelay === true, gatewayApi: typeof outputs.versions?.gatewayApi === "string", policies: Array.isArray(outputs.baselinePolicyNames) ? outputs.baselinePolicyNames : [] },
     };
 }
 
