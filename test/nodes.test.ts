@@ -3,16 +3,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { Address4 } from "ip-address";
 import * as YAML from "yaml";
-import { colimaSshConfigFixture, COLIMA_KEY_FIXTURE, lastRecording, mockHostKey, RecordedResource, resolve, ROOT, runProgram, stackConfig } from "./harness";
+import { colimaSshConfigFixture, COLIMA_KEY_FIXTURE, lastRecording, MOCK_ADDRESSES, mockHostKey, RecordedResource, resolve, ROOT, runProgram, stackConfig } from "./harness";
 import { ClusterConfig, validateConfig } from "../components/config";
 import { colimaHost, colimaStartFlags, colimaVmType, firewallRules, hostColima, hostToolProblems, limaLoopbackOverride, parseSshConfig, planNodes } from "../components/nodes";
 import { parseScriptCommands } from "../components/shared/script";
 import { parse as parseShell } from "shell-quote";
 
-/** The mocked public IPv4 of a recorded hcloud server (test/harness.ts mockState). */
+/** The mocked public IPv4 of a recorded hcloud server (tools/mocks.ts mockState). */
 function mockState(server: RecordedResource): { ipv4Address: string } {
     const n = Number(/-(\d+)$/.exec(server.name)![1]);
-    return { ipv4Address: server.name.includes("-agent-") ? `198.51.100.${n}` : `203.0.113.${n}` };
+    return { ipv4Address: server.name.includes("-agent-") ? MOCK_ADDRESSES.agentIpv4(n) : MOCK_ADDRESSES.serverIpv4(n) };
 }
 
 function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {

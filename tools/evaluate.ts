@@ -13,7 +13,7 @@ import { mockState, numericId } from "./mocks";
 import { ROOT, stackConfig } from "./stack-file";
 
 export { Graph, RecordedResource } from "./graph";
-export { COLIMA_HOST_KEY_FIXTURE, COLIMA_KEY_FIXTURE, colimaSshConfigFixture, k3sKubeconfigFixture, MOCK_AGENT_TOKEN, MOCK_KEY, MOCK_TOKEN, mockHostKey } from "./mocks";
+export { COLIMA_HOST_KEY_FIXTURE, COLIMA_KEY_FIXTURE, colimaSshConfigFixture, k3sKubeconfigFixture, MOCK_ADDRESSES, MOCK_AGENT_TOKEN, MOCK_KEY, MOCK_TOKEN, mockHostKey } from "./mocks";
 export { listStacks, readStackFile, ROOT, stackConfig, stackFilePath } from "./stack-file";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
