@@ -1,8 +1,8 @@
 /** Stack files (Pulumi.<stack>.yaml) as the Pulumi CLI hands their config to a program. */
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { PROJECT } from "../components/config/keys";
+import { parseStackFile } from "../components/config/stack-file";
 import { projectRoot } from "../components/shared/script";
 
 /** The project root, also when this file runs compiled from .cache/bench-build. */
@@ -28,8 +28,9 @@ export function listStacks(root: string = ROOT): string[] {
  */
 export function readStackFile(stack: string, root: string = ROOT): Record<string, unknown> {
     const file = stackFilePath(stack, root);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-    return doc?.config ?? {};
+    const parsed = parseStackFile(file, fs.readFileSync(file, "utf8"));
+    if (!parsed.ok) throw new Error(parsed.errors.join("\n"));
+    return parsed.config;
 }
 
 /** The stack file's config as the Pulumi CLI hands it to a program: strings, structured values as JSON. */

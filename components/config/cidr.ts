@@ -69,3 +69,15 @@ export function hostAt(c: Cidr, offset: number): string {
 export function size(c: Cidr): bigint {
     return c.last - c.first + 1n;
 }
+
+/** True when the union of `parts` covers every address of `target` (e.g. 0.0.0.0/1 + 128.0.0.0/1 cover 0.0.0.0/0). */
+export function covers(parts: readonly Cidr[], target: Cidr): boolean {
+    const ranges = parts.filter(p => p.family === target.family).sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+    let next = target.first;
+    for (const r of ranges) {
+        if (r.first > next) break;
+        if (r.last >= next) next = r.last + 1n;
+        if (next > target.last) return true;
+    }
+    return next > target.last;
+}

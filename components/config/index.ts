@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, qualified } from "./keys";
+import { qualified } from "./keys";
 import { ClusterConfig, ConfigError, validateConfig } from "./validate";
 
 export * from "./keys";
 export * from "./validate";
 export * from "./versions";
 export * from "./cidr";
+export * from "./stack-file";
 
 /** Secrets the program needs, kept out of ClusterConfig so that rendering the config never shows them. */
 export interface ConfigSecrets {
@@ -18,12 +19,9 @@ export interface ConfigSecrets {
  * throws a ConfigError listing every problem before any resource exists.
  */
 export function loadConfig(): { config: ClusterConfig; secrets: ConfigSecrets } {
-    const all = pulumi.runtime.allConfig();
-    const raw: Record<string, string> = {};
-    for (const [k, value] of Object.entries(all)) {
-        if (k.startsWith(`${PROJECT}:`)) raw[k] = value;
-    }
-    const hcloudToken = all["hcloud:token"] ?? process.env.HCLOUD_TOKEN ?? "";
+    // Every namespace: a near-miss namespace (k3s-cillium:) and a plain-text hcloud:token are refused by the rules.
+    const raw: Record<string, string> = { ...pulumi.runtime.allConfig() };
+    const hcloudToken = raw["hcloud:token"] ?? process.env.HCLOUD_TOKEN ?? "";
     // The runtime knows which keys were set with --secret; their values never appear in an error message.
     const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
     const secretKeys = Object.keys(raw).filter(k => runtimeConfig.isConfigSecret?.(k));

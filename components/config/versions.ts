@@ -12,8 +12,9 @@ export const GATEWAY_API_BY_CILIUM_MINOR: Readonly<Record<string, string>> = Obj
 });
 
 /**
- * Kubernetes minors Cilium e2e-tests each release on (docs: network/kubernetes/compatibility). Only minors whose
- * table we checked are listed; for others the k3s version is not range-checked.
+ * Kubernetes minors Cilium e2e-tests each release on (cilium/cilium tag v1.18.14,
+ * Documentation/network/kubernetes/compatibility.rst: "1.30, 1.31, 1.32, 1.33"). Only minors whose table was read
+ * are listed; validation refuses a Cilium minor without an entry, so no k3s release goes unchecked.
  */
 export const KUBERNETES_RANGE_BY_CILIUM_MINOR: Readonly<Record<string, { min: string; max: string }>> = Object.freeze({
     "1.18": { min: "1.30", max: "1.33" },
@@ -38,6 +39,23 @@ export const K3S_INSTALLER = Object.freeze({
     url: "https://raw.githubusercontent.com/k3s-io/k3s/0136cf258954a458da1404858396342724b93d24/install.sh",
     sha256: "40b487f0d8ef4f5d1bf422e7bb6228cc7789c40ecc66c5ab067d396bbee9816e",
 });
+
+/**
+ * The Cilium chart versions the program is pinned to, each with the SHA-256 of its official chart package
+ * (https://helm.cilium.io/cilium-<version>.tgz; for 1.18.4 the digest in shared/upstream/SHA256SUMS, which
+ * test/upstream.ts checks the package against). A version without a digest here is refused by validation: pin it
+ * here (with its digest) after testing it.
+ */
+export const PINNED_CILIUM_CHARTS: Readonly<Record<string, { readonly sha256: string }>> = Object.freeze({
+    "1.18.4": { sha256: "c361ca567b319af64b82736ab4c5927a201b1f5dbae4e909c7aeaabce0571299" },
+});
+
+/**
+ * The k3s releases the program is pinned to (tested with; the k3s stage's contract tests read the flag sets of
+ * this release line). Their binaries' digests are checked on the node by the digest-pinned K3S_INSTALLER against
+ * the release's sha256sum-<arch>.txt. A release not listed is refused by validation: pin it here after testing it.
+ */
+export const PINNED_K3S_RELEASES: readonly string[] = Object.freeze(["v1.33.5+k3s1"]);
 
 export const K3S_VERSION_PATTERN = /^v(\d+)\.(\d+)\.(\d+)\+k3s(\d+)$/;
 

@@ -1,6 +1,8 @@
 import * as YAML from "yaml";
-import { overlaps, parseCidr } from "../cidr";
-import { qualified } from "../keys";
+import { Cidr, overlaps, parseCidr } from "../cidr";
+import { CONFIG_KEYS, qualified } from "../keys";
+import { l2InterfaceProblems } from "./re2";
+import { CILIUM_VALUES_VERSION, ciliumValuesProblems } from "../cilium-values";
 import type { Values } from "../values";
 import { clusterRanges } from "./network";
 import { Problem, Rule, RuleInput, problem } from "./types";
@@ -29,40 +31,34 @@ function datapath({ values: v, ok, facts }: RuleInput): Problem[] {
     return problems;
 }
 
-/** lbIpPools and l2Interfaces of L2 announcements. */
-function l2({ values: v, ok, facts }: RuleInput): Problem[] {
+/** Each pool entry: a CIDR outside every cluster range (v4 and v6) and every other pool entry. */
+function pools({ values: v, ok, facts }: RuleInput): Problem[] {
     const problems: Problem[] = [];
-    if (ok("l2Announcements", "lbIpPools")) {
-        const pools = v.lbIpPools;
-        for (const entry of pools) {
-            const parsed = parseCidr(entry);
-            if (typeof parsed === "string") {
-                problems.push(problem("lbIpPools", pools, `entry ${JSON.stringify(entry)}: ${parsed}; accepted: CIDRs such as 10.0.200.0/24`));
-                continue;
-            }
-            for (const [k, r] of clusterRanges(facts)) {
-                if (r && (k === "podCidr" || k === "serviceCidr") && overlaps(parsed, r)) {
-                    problems.push(problem("lbIpPools", pools, `entry ${entry} overlaps ${qualified(k)} (${r.text}); accepted: a range outside the pod and service ranges`));
-                }
-            }
-            if (facts.nodeSubnet && overlaps(parsed, facts.nodeSubnet)) {
-                problems.push(problem("lbIpPools", pools,
-                    `entry ${entry} overlaps ${qualified("nodeSubnetCidr")} (${facts.nodeSubnet.text}); accepted: a range outside the node subnet`));
+    if (!ok("l2Announcements", "lbIpPools")) return problems;
+    const list = v.lbIpPools;
+    // On Hetzner the servers use nodeSubnetCidr (the rest of nodeCidr is free); on Colima the VM's network.
+    const ranges: [string, Cidr | undefined][] = [
+        ...clusterRanges(facts).filter(([k]) => k !== "nodeCidr").map(([k, r]): [string, Cidr | undefined] => [k in CONFIG_KEYS ? qualified(k) : k, r]),
+        [qualified("nodeSubnetCidr"), facts.nodeSubnet],
+    ];
+    const seen: Cidr[] = [];
+    for (const entry of list) {
+        const parsed = parseCidr(entry);
+        if (typeof parsed === "string") {
+            problems.push(problem("lbIpPools", list, `entry ${JSON.stringify(entry)}: ${parsed}; accepted: CIDRs such as 10.0.200.0/24`));
+            continue;
+        }
+        for (const [label, r] of ranges) {
+            if (r && overlaps(parsed, r)) {
+                problems.push(problem("lbIpPools", list, `entry ${entry} overlaps ${label} (${r.text}); accepted: a range outside the node, pod and service ranges`));
             }
         }
-        if (v.l2Announcements && pools.length === 0) {
-            problems.push(problem("lbIpPools", [], `L2 announcements need addresses to announce; accepted: one or more CIDRs, or ${qualified("l2Announcements")}: false`));
-        }
+        const clash = seen.find(s => overlaps(s, parsed));
+        if (clash) problems.push(problem("lbIpPools", list, `entry ${entry} overlaps entry ${clash.text}; accepted: disjoint pool ranges`));
+        seen.push(parsed);
     }
-    if (ok("l2Interfaces")) {
-        for (const re of v.l2Interfaces) {
-            try {
-                new RegExp(re);
-            } catch {
-                problems.push(problem("l2Interfaces", v.l2Interfaces,
-                    `entry ${JSON.stringify(re)} is not a valid regular expression; accepted: interface regexes such as ^eth[0-9]+`));
-            }
-        }
+    if (v.l2Announcements && list.length === 0) {
+        problems.push(problem("lbIpPools", [], `L2 announcements need addresses to announce; accepted: one or more CIDRs, or ${qualified("l2Announcements")}: false`));
     }
     return problems;
 }
@@ -103,8 +99,12 @@ function valuesOverride({ values: v, ok }: RuleInput): Problem[] {
     if (!ok("ciliumValues") || v.ciliumValues.trim() === "") return [];
     const parsed = parseCiliumValues(v.ciliumValues);
     if ("error" in parsed) return [problem("ciliumValues", v.ciliumValues, parsed.error)];
-    return hubbleOverride(parsed.values, v, ok).map(text => problem("ciliumValues", v.ciliumValues, text));
+    // The key tree on record is the pinned chart's; other versions are refused by the version rules anyway.
+    const schema = v.ciliumVersion === CILIUM_VALUES_VERSION
+        ? ciliumValuesProblems(parsed.values).map(text => `${text}; accepted: keys and types of the Cilium ${CILIUM_VALUES_VERSION} chart's values (helm show values cilium/cilium --version ${CILIUM_VALUES_VERSION})`)
+        : [];
+    return [...schema, ...hubbleOverride(parsed.values, v, ok)].map(text => problem("ciliumValues", v.ciliumValues, text));
 }
 
 /** The Cilium keys: datapath switches, L2 announcements and the values override. */
-export const ciliumRules: Rule = input => [...datapath(input), ...l2(input), ...valuesOverride(input)];
+export const ciliumRules: Rule = input => [...datapath(input), ...pools(input), ...l2InterfaceProblems(input), ...valuesOverride(input)];

@@ -9,6 +9,8 @@ import { hetznerRules } from "./hetzner";
 import { keyRules } from "./keys";
 import { networkRules } from "./network";
 import { nodeRules } from "./nodes";
+import { portRules } from "./ports";
+import { secretRules } from "./secrets";
 import { sshRules } from "./ssh";
 import { Problem, Rule, RuleInput } from "./types";
 import { versionRules } from "./versions";
@@ -22,9 +24,11 @@ export { parseCiliumValues } from "./cilium";
  */
 export const RULES: readonly Rule[] = [
     keyRules,
+    secretRules,
     versionRules,
     nodeRules,
     networkRules,
+    portRules,
     accessRules,
     sshRules,
     hetznerRules,

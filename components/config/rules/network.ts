@@ -39,6 +39,24 @@ export function clusterRanges(facts: Facts): [ConfigKey | string, Cidr | undefin
     ];
 }
 
+/**
+ * Hetzner Cloud networks: "Must be one of the private IPv4 ranges of RFC1918. Minimum network size is /24"
+ * (Hetzner Cloud API reference, POST /networks, field ip_range; docs.hetzner.cloud).
+ */
+const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(c => parseCidr(c)).filter((c): c is Cidr => typeof c !== "string");
+
+function hetznerNetwork({ values: v, facts }: RuleInput): Problem[] {
+    const net = facts.hetzner ? facts.nodeNet : undefined;
+    if (!net) return [];
+    if (!RFC1918.some(r => contains(r, net))) {
+        return [problem("nodeCidr", v.nodeCidr, "Hetzner networks accept only the private ranges of RFC 1918; accepted: a range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")];
+    }
+    if (net.prefix > 24) {
+        return [problem("nodeCidr", v.nodeCidr, "Hetzner's minimum network size is /24; accepted: a prefix of /24 or larger (e.g. /16)")];
+    }
+    return [];
+}
+
 /** Node, pod and service ranges must be pairwise disjoint. */
 function disjoint(facts: Facts): Problem[] {
     const problems: Problem[] = [];
@@ -87,4 +105,4 @@ function sizes({ values: v, ok, facts }: RuleInput): Problem[] {
 }
 
 /** nodeCidr, nodeSubnetCidr, podCidr, serviceCidr and their IPv6 counterparts. */
-export const networkRules: Rule = input => [...syntax(input), ...disjoint(input.facts), ...sizes(input)];
+export const networkRules: Rule = input => [...syntax(input), ...hetznerNetwork(input), ...disjoint(input.facts), ...sizes(input)];
