@@ -5,7 +5,7 @@ import { Cilium } from "./components/cilium";
 import { ConfigError, loadConfig } from "./components/config";
 import { GatewayApiCrds } from "./components/gateway-api";
 import { K3sCluster } from "./components/k3s";
-import { assertHostTools, ClusterNodes, ColimaNodes, HetznerNodes } from "./components/nodes";
+import { assertHostTools, ClusterNodes, ColimaNodes, HetznerNodes, operatorKubeconfig } from "./components/nodes";
 import { operatorCommands } from "./components/outputs";
 import { assertBuildFresh, withShallowStackTraces } from "./components/shared/runtime";
 
@@ -51,7 +51,7 @@ const cluster = withShallowStackTraces(() => {
 // 7. Outputs.
 const { machines, k3s, gatewayApi, policies } = cluster;
 const first = k3s.firstServer;
-export const kubeconfig = k3s.kubeconfig;
+export const kubeconfig = operatorKubeconfig(config, k3s.kubeconfig, machines.nodes);
 export const apiEndpoint = pulumi.interpolate`https://${machines.endpoint.kubeconfigHost}:${machines.endpoint.port}`;
 export const k8sServiceHost = machines.endpoint.serviceHost;
 export const nodes = pulumi.all(machines.nodes.map(n => n.sshAddress.apply(ssh => ({

@@ -1,4 +1,5 @@
 import { ClusterConfig } from "./config";
+import { API_TUNNEL_LOCAL_PORT, serviceHost, tunnelContext } from "./nodes";
 import { shellQuote } from "./shared/script";
 
 export interface NodeRow {
@@ -35,17 +36,22 @@ export function operatorCommands(config: ClusterConfig, firstSsh: { host: string
     const env = `KUBECONFIG=${q(kubeconfigFile)}`;
     const generatedKey = config.provider === "hetzner" && !config.ssh.publicKey;
     // Hetzner host keys are pinned (stack output sshKnownHosts): the operator's ssh checks them too, strictly.
+    const sshOpts = `-o UserKnownHostsFile=${q(knownHostsFile)} -o StrictHostKeyChecking=yes ${generatedKey ? `-i ${q(keyFile)} ` : ""}-p ${q(firstSsh.port)}`;
+    const keyNote = generatedKey ? "" : "   # with the private key of k3s-cilium:sshPublicKey (ssh-agent, or add -i and its file)";
     const ssh = config.provider === "colima"
         ? `colima ssh --profile ${q(config.colima.profile)}`
-        : `ssh -o UserKnownHostsFile=${q(knownHostsFile)} -o StrictHostKeyChecking=yes ${generatedKey ? `-i ${q(keyFile)} ` : ""}` +
-          `-p ${q(firstSsh.port)} ${q(firstSsh.user)}@${q(firstSsh.host)}` +
-          (generatedKey ? "" : "   # with the private key of k3s-cilium:sshPublicKey (ssh-agent, or add -i and its file)");
+        : `ssh ${sshOpts} ${q(firstSsh.user)}@${q(firstSsh.host)}${keyNote}`;
+    // Through any server (another one's address from `nodes` when this one is down) to the API's private endpoint.
+    const target = serviceHost(config);
+    const apiTunnel = `ssh ${sshOpts} -N -L ${API_TUNNEL_LOCAL_PORT}:${q(target.includes(":") ? `[${target}]` : target)}:${config.apiPort} ` +
+        `${q(firstSsh.user)}@${q(firstSsh.host)}   # then: ${env} kubectl --context ${q(tunnelContext(config.clusterName))} get nodes`;
     return {
         kubeconfig: kubeconfigCommand(stack, kubeconfigFile),
         kubectl: `${env} kubectl get nodes -o wide`,
         ...(config.provider === "colima" ? {} : { knownHosts: `pulumi stack output sshKnownHosts --stack ${q(stack)} > ${q(knownHostsFile)}` }),
         ...(generatedKey ? { sshKey: secretOutputCommand("sshPrivateKey", stack, keyFile) } : {}),
         ssh,
+        ...(config.provider === "colima" ? {} : { apiTunnel }),
         ciliumStatus: `${env} cilium status --wait`,
         ...(config.cilium.hubble.relay
             ? {

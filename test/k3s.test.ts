@@ -216,7 +216,7 @@ describe("k3s: secrets", () => {
         const kc = await resolve(g.outputs.kubeconfig as any);
         assert.ok(kc.secret);
         const doc = YAML.parse(kc.value as string);
-        assert.strictEqual(doc.clusters[0].cluster.server, "https://192.0.2.200:6443");
+        assert.strictEqual(doc.clusters[0].cluster.server, "https://192.0.2.1:6443", "the first server's public address (private API load balancer)");
         assert.strictEqual(doc["current-context"], "k3s-cilium");
         assert.ok(g.get("k3s-cilium-k8s", "pulumi:providers:kubernetes").secretInputs.includes("kubeconfig"));
     });

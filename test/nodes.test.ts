@@ -80,7 +80,7 @@ describe("nodes: Hetzner (prod)", () => {
         const service = g.get("k3s-cilium-api", "hcloud:index/loadBalancerService:LoadBalancerService");
         assert.deepStrictEqual([service.inputs.listenPort, service.inputs.destinationPort, service.inputs.healthCheck.protocol], [6443, 6443, "tcp"]);
         const endpoint = await resolve(g.outputs.apiEndpoint as any);
-        assert.strictEqual(endpoint.value, "https://192.0.2.200:6443", "kubeconfig uses the LB's public IP");
+        assert.strictEqual(endpoint.value, "https://192.0.2.1:6443", "the LB is private: kubeconfig uses the first server's public IP");
         assert.strictEqual(g.outputs.k8sServiceHost, "10.0.1.2", "k8sServiceHost is the LB's private IP (the control-plane VIP)");
     });
 

@@ -260,7 +260,7 @@ describe("operate: fast destroy and outputs", () => {
     it("outputs: secret kubeconfig, endpoint, node table, ready-to-paste commands, versions", async () => {
         const g = await runProgram({ stack: "prod" });
         assert.ok((await resolve(g.outputs.kubeconfig as any)).secret);
-        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://192.0.2.200:6443");
+        assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://192.0.2.1:6443");
         const nodes = (await resolve(g.outputs.nodes as any)).value as any[];
         assert.deepStrictEqual(nodes[0], { name: "k3s-cilium-server-1", role: "server", sshAddress: "192.0.2.1", privateAddress: "10.0.1.10" });
         assert.strictEqual(nodes.length, 5);

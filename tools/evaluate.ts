@@ -33,6 +33,11 @@ export interface RunOptions {
     record?: boolean;
     /** Program entry relative to the project root. Default: index.ts. */
     entry?: string;
+    /**
+     * Outputs the cloud reports that differ from the inputs, by resource name (e.g. a load balancer that already
+     * has a public interface on a stack deployed before the private default): merged over the mocked state.
+     */
+    liveState?: Record<string, Record<string, unknown>>;
 }
 
 function hasSecret(v: any): boolean {
@@ -137,7 +142,10 @@ async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     recordingOn = opts.record ?? true;
     const local = recording;
     await pulumi.runtime.setMocks({
-        newResource: args => ({ id: args.custom ? numericId(args.name) : undefined, state: mockState(args.type, args.name, args.inputs) }),
+        newResource: args => ({
+            id: args.custom ? numericId(args.name) : undefined,
+            state: { ...mockState(args.type, args.name, args.inputs), ...(opts.liveState?.[args.name] ?? {}) },
+        }),
         call: args => args.inputs,
     }, PROJECT, opts.stack, opts.preview ?? false);
     const entry = require.resolve(path.join(ROOT, opts.entry ?? "index.ts"));

@@ -49,6 +49,8 @@ export interface ClusterConfig {
         readonly cloudController: boolean;
         /** hcloud CSI driver and its default StorageClass (components/hetzner-cloud). */
         readonly csiDriver: boolean;
+        /** The API load balancer has a public interface (opt-in; components/nodes/rules.ts). */
+        readonly publicApiLoadBalancer: boolean;
     };
     readonly colima: {
         readonly profile: string;
@@ -162,6 +164,7 @@ function buildConfig(v: Values, ctx: ValidationContext): ClusterConfig {
             publicIpv6: v.publicIpv6,
             cloudController: v.hcloudCloudController,
             csiDriver: v.hcloudCsiDriver,
+            publicApiLoadBalancer: v.publicApiLoadBalancer,
         },
         colima: {
             profile: v.colimaProfile,

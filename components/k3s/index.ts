@@ -173,6 +173,10 @@ export class K3sCluster extends pulumi.ComponentResource {
             rewriteKubeconfig(raw, s, config.clusterName)));
         this.provider = new k8s.Provider(`${config.clusterName}-k8s`, {
             kubeconfig: this.kubeconfig,
+            // With an identifier, a kubeconfig change (e.g. the API endpoint moving off a public load balancer) is an
+            // update, not a replacement of every object in the cluster; adding it is itself no replacement
+            // (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go DiffConfig @010f5d8, testdata/diffconfig).
+            clusterIdentifier: config.clusterName,
             enableServerSideApply: true,
         }, { parent, dependsOn: [kubeconfigRead] });
 

@@ -6,6 +6,7 @@ import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "./contract";
 import { firewallRules } from "./firewall";
 import { loadBalancerPrivateAddress, planNodes, serviceHost, usesLoadBalancer } from "./plan";
+import { liveLoadBalancerProblem } from "./rules";
 
 export interface HetznerNodesArgs {
     /** Validated config; provider must be "hetzner". */
@@ -157,9 +158,13 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
                 name: `${cluster}-api`, loadBalancerType: "lb11", location: config.hetzner.location, labels: labelsFor(config),
             }, parent);
             const lbId = this.loadBalancer.id.apply(id => Number(id));
+            // Private by default (issue 14): only the opt-in gives the load balancer a public interface. Changes are
+            // ignored because the provider would replace the attachment, detaching the control-plane VIP
+            // (ForceNew, see liveLoadBalancerProblem); a live change is the in-place hcloud action + refresh.
             const lbNetwork = new hcloud.LoadBalancerNetwork(`${cluster}-api`, {
                 loadBalancerId: lbId, subnetId: subnet.id, ip: loadBalancerPrivateAddress(config),
-            }, parent);
+                enablePublicInterface: config.hetzner.publicApiLoadBalancer,
+            }, { ...parent, ignoreChanges: ["enablePublicInterface"] });
             const service = new hcloud.LoadBalancerService(`${cluster}-api`, {
                 loadBalancerId: this.loadBalancer.id, protocol: "tcp", listenPort: config.apiPort, destinationPort: config.apiPort,
                 healthCheck: { protocol: "tcp", port: config.apiPort, interval: 5, timeout: 3, retries: 3 },
@@ -170,7 +175,21 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
                     loadBalancerId: lbId, type: "server", serverId: (s.machine as hcloud.Server).id.apply(id => Number(id)), usePrivateIp: true,
                 }, { ...parent, dependsOn: [lbNetwork] }));
             }
-            kubeconfigHost = config.hetzner.publicIpv4 ? this.loadBalancer.ipv4 : this.loadBalancer.ipv6;
+            // The operator's endpoint: the public load balancer only when opted in, else the first server's public
+            // address (the hcloud firewall admits apiAllowList there). It waits for the live check, so a stack whose
+            // load balancer disagrees with config stops before its kubeconfig or anything in the cluster changes.
+            const lbName = `${cluster}-api`;
+            const lb = this.loadBalancer;
+            kubeconfigHost = pulumi.all([lbNetwork.enablePublicInterface, lb.ipv4, lb.ipv6, servers[0].sshAddress])
+                .apply(([publicInterface, ipv4, ipv6, firstServer]) => {
+                    const problem = liveLoadBalancerProblem({ publicApiLoadBalancer: config.hetzner.publicApiLoadBalancer, stack: config.stack },
+                        { name: lbName, publicInterface: publicInterface ?? config.hetzner.publicApiLoadBalancer });
+                    if (problem) throw new pulumi.ResourceError(problem, lbNetwork, true);
+                    if (!config.hetzner.publicApiLoadBalancer) return firstServer;
+                    return config.hetzner.publicIpv4 ? ipv4 : ipv6;
+                });
+            // The load balancer's public addresses stay in the certificate whether or not its interface is on, so
+            // toggling the opt-in never rewrites the servers' k3s config (no rolling restart).
             sans.unshift(loadBalancerPrivateAddress(config), this.loadBalancer.ipv4, this.loadBalancer.ipv6);
         } else {
             kubeconfigHost = servers[0].sshAddress;

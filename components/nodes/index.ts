@@ -8,3 +8,5 @@ export * from "./host-tools";
 export * from "./colima-cli";
 export * from "./lima";
 export * from "./colima-rules";
+export * from "./rules";
+export * from "./api-access";

@@ -2,6 +2,7 @@ import { k3sConfigProblems } from "../../k3s/rules";
 import { l2OnHetznerProblems } from "../../hetzner-cloud/rules";
 import { enforcementConfigProblems } from "../../policies/rules";
 import { colimaConfigProblems } from "../../nodes/colima-rules";
+import { apiLoadBalancerProblems } from "../../nodes/rules";
 import { accessRules } from "./access";
 import { ciliumRules } from "./cilium";
 import { colimaRules } from "./colima";
@@ -41,6 +42,7 @@ export const RULES: readonly Rule[] = [
     ({ values: v, ok }) => ok("enforcementEvidenceWindow", "hubbleEnabled", "policyAuditMode", "enforcementAcceptAuditedFlows")
         ? enforcementConfigProblems(v).map(([key, text]) => ({ key, value: v[key as keyof typeof v], problem: text })) : [],
     ({ values: v, ok }) => colimaConfigProblems({ provider: ok("provider") ? v.provider : undefined, hostFirewall: ok("hostFirewall") ? v.hostFirewall : undefined, colimaSshPort: ok("colimaSshPort") ? v.colimaSshPort : undefined, apiPort: ok("apiPort") ? v.apiPort : undefined }),
+    ({ values: v, ok }) => ok("provider", "controlPlaneCount", "publicApiLoadBalancer", "allowWorldOpenAccess") ? apiLoadBalancerProblems(v) : [],
 ];
 
 /** Runs every rule group and returns all their problems at once. */
