@@ -36,6 +36,7 @@ export const CONFIG_MATRIX: { label: string; opts: RunOptions }[] = [
     { label: "local", opts: { stack: "local" } },
     { label: "prod", opts: { stack: "prod" } },
     { label: "prod, ipv6 off", opts: { stack: "prod", overrides: { ipv6: false } } },
+    { label: "prod, one server (no load balancer) + agents", opts: { stack: "prod", overrides: { controlPlaneCount: 1 } } },
 ];
 
 describe("k3s contract: config.yaml keys are flags of the node's subcommand", () => {

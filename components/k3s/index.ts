@@ -3,13 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterConfig } from "../config";
-import { K3S_INSTALLER } from "../config/versions";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
-import { loadScript, scriptCommand, scriptSequence } from "../shared/script";
-import { joinUrl, k3sNodeConfig, renderK3sConfig, rewriteKubeconfig } from "./config";
+import { loadScript, scriptCommand } from "../shared/script";
+import { joinUrl, rewriteKubeconfig } from "./config";
+import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 
 export * from "./config";
+export * from "./node-steps";
 
 export interface K3sClusterArgs {
     config: ClusterConfig;
@@ -21,48 +22,7 @@ export interface K3sClusterArgs {
     bootTimeoutSeconds?: number;
 }
 
-/**
- * The per-node commands, in their order on that node. Each runs several of the stage's scripts in one SSH session
- * (`scriptSequence`): the scripts stay separate, tested files, while a node costs two resources instead of four —
- * at 100 nodes that is 200 fewer registrations for every `pulumi preview`.
- */
-export interface NodeSteps {
-    node: ClusterNode;
-    /** wait-boot.sh (sshd + cloud-init) then preflight.sh (kernel version, options, modules, node IP). */
-    preflight: command.remote.Command;
-    /** configure.sh (config.yaml from stdin, with the node's token), install.sh (the pinned k3s, not started),
-     *  start.sh (bounded start/restart; records what it applied only once k3s is active with it). */
-    install: command.remote.Command;
-}
-
 const script = (name: string) => loadScript(__dirname, name);
-
-/**
- * How long start.sh lets `systemctl restart k3s` run. k3s' unit is Type=notify with TimeoutStartSec=0, so
- * systemd would wait forever for READY; the script bounds it (pulumi-command's customTimeouts do not bound a
- * running command) and fails with one line instead.
- */
-export const K3S_START_TIMEOUT_SECONDS = 600;
-
-/** Tunnel protocol the preflight must find in the kernel. */
-export function tunnelRequirement(config: ClusterConfig): "geneve" | "vxlan" | "none" {
-    return config.cilium.routingMode === "tunnel" ? config.cilium.tunnelProtocol : "none";
-}
-
-/**
- * One node's config.yaml with its tokens: always a secret Output, whatever the inputs, because it carries a token.
- */
-export function nodeConfigFile(
-    config: ClusterConfig, node: ClusterNode,
-    place: { isFirstServer: boolean; joinUrl: string; tlsSans: pulumi.Input<string[]> },
-    tokens: { server: pulumi.Input<string>; agent: pulumi.Input<string> },
-): pulumi.Output<string> {
-    return pulumi.secret(pulumi.all([place.tlsSans, tokens.server, tokens.agent, node.publicIpv6Address ?? ""]).apply(([sans, server, agent, v6]) =>
-        renderK3sConfig(k3sNodeConfig(config, {
-            name: node.name, role: node.role, privateAddress: node.privateAddress, publicIpv6Address: v6 || undefined,
-            isFirstServer: place.isFirstServer, joinUrl: place.joinUrl, tlsSans: sans,
-        }), node.role, { server, agent })));
-}
 
 /**
  * k3s on every node over SSH, the same path for Colima and Hetzner. Per node: boot wait ≺ preflight ≺ config ≺
@@ -99,38 +59,11 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.firstServer = servers[0];
         const url = joinUrl(machines.endpoint.serviceHost, machines.endpoint.port);
 
-        const stepsFor = (node: ClusterNode, installDependsOn: pulumi.Resource[]): NodeSteps => {
-            // The first command on a node waits for sshd forever (bounded by its timeout), then checks the kernel.
-            const preflight = nodeCommand(`${node.name}-preflight`, {
-                node, waitForSsh: true,
-                create: scriptSequence(
-                    scriptCommand(script("wait-boot.sh"), [node.name, bootTimeout]),
-                    scriptCommand(script("preflight.sh"), [
-                        node.name, config.versions.minKernel, tunnelRequirement(config), String(config.cilium.wireguard), node.privateAddress,
-                    ]),
-                ),
-            }, { parent, customTimeouts: { create: `${bootTimeout + 120}s` } });
-            if (config.network.ipv6 && !node.publicIpv6Address) {
-                throw new pulumi.ResourceError(`${node.name}: k3s-cilium:ipv6 is true but the node provider gave no public IPv6 address for its dual-stack node-ip`, parent);
-            }
-            const fileContent = nodeConfigFile(config, node, {
-                isFirstServer: node === this.firstServer, joinUrl: url, tlsSans: machines.endpoint.tlsSans,
-            }, { server: this.token, agent: this.agentToken });
-            // Config and install run together behind the join gates, so a config change rolls through the servers
-            // one at a time (each restart waits for the previous server), never restarting every etcd member at once.
-            const installCmd = scriptSequence(
-                scriptCommand(script("configure.sh"), [node.name, node.role]),
-                scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256]),
-                scriptCommand(script("start.sh"), [node.name, node.role, K3S_START_TIMEOUT_SECONDS]),
-            );
-            const install = nodeCommand(`${node.name}-install`, {
-                node, create: installCmd, update: installCmd, stdin: fileContent,
-            }, {
-                parent, dependsOn: [preflight, ...installDependsOn], additionalSecretOutputs: ["stdin"],
-                customTimeouts: { create: "20m", update: "20m" },
-            });
-            return { node, preflight, install };
+        const ctx: NodeStepsContext = {
+            config, parent, bootTimeout, joinUrl: url, tlsSans: machines.endpoint.tlsSans, firstServer: this.firstServer,
+            tokens: { server: this.token, agent: this.agentToken },
         };
+        const stepsFor = (node: ClusterNode, installDependsOn: pulumi.Resource[]) => nodeSteps(ctx, node, installDependsOn);
 
         const endpoint = args.endpointResources ?? [];
         const first = stepsFor(this.firstServer, []);
