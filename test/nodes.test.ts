@@ -230,6 +230,7 @@ describe("nodes: Colima (local)", () => {
             ["k3s-cilium", "26022", limaLoopbackOverride(), ...colimaStartFlags(config("local").colima, hostColima())]);
         assert.ok(create.includes(" --kubernetes=false"), "k3s is installed over SSH, not by Colima");
         assert.match(vm.inputs.delete, /colima delete --profile "\$profile" --force --data/);
+        assert.strictEqual(vm.deleteBeforeReplace, true, "a replacement must not delete the VM it just reused");
         assert.ok((vm.inputs.delete as string).endsWith(" colima-delete.sh k3s-cilium"));
         assert.strictEqual(g.outputs.k8sServiceHost, "127.0.0.1");
         assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://127.0.0.1:6443");

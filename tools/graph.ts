@@ -20,6 +20,7 @@ export interface RecordedResource {
     customTimeouts: { create?: string; update?: string; delete?: string };
     ignoreChanges: string[];
     replaceOnChanges: string[];
+    deleteBeforeReplace: boolean;
     additionalSecretOutputs: string[];
     provider: string;
 }

@@ -43,7 +43,14 @@ export class ColimaNodes extends pulumi.ComponentResource implements ClusterNode
             create: scriptCommand(loadScript(__dirname, "colima-up.sh"),
                 [profile, config.colima.sshPort, limaLoopbackOverride(), ...colimaStartFlags(config.colima, host)]),
             delete: scriptCommand(loadScript(__dirname, "colima-delete.sh"), [profile]),
-        }, { parent: this });
+        }, {
+            parent: this,
+            // Both the old and the new resource are the same profile: Pulumi's default create-then-delete would
+            // reuse the running VM and then delete it (with its data). A change of `create` is an update (runs
+            // colima-up.sh again, which reuses the VM; pulumi-command v1.2.1 local/commandController.go Update);
+            // only `pulumi up --replace` replaces, and then the old VM must go first.
+            deleteBeforeReplace: true,
+        });
 
         const ssh = this.vm.stdout.apply(out => parseSshConfig(out, profile));
         const hostKey = this.vm.stdout.apply(out => parseHostKey(out, profile));
