@@ -1,10 +1,10 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT, runProgram, stackConfig } from "./harness";
+import { tempDir } from "./temp";
 import { Cidr, contains, parseCidr } from "../components/config";
 import { topologicalOrder } from "../tools/render-commands";
 import { ephemeralConfig } from "../scripts/ephemeral";
@@ -33,9 +33,6 @@ function render(stack: string, out: string): void {
     if (r.code !== 0) throw new Error(`render ${stack} failed (${r.code}): ${r.stderr}`);
 }
 
-const temps: string[] = [];
-const tempDir = (prefix: string) => { const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); temps.push(d); return d; };
-after(() => { for (const d of temps.splice(0)) fs.rmSync(d, { recursive: true, force: true }); });
 
 describe("npm run render", function () {
     this.timeout(120000);

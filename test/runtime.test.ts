@@ -1,14 +1,14 @@
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { assertBuildFresh, withShallowStackTraces } from "../components/shared/runtime";
 import { ROOT } from "./harness";
+import { tempDir } from "./temp";
 
 describe("runtime: compiled program", () => {
     function project(): string {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fresh-"));
+        const dir = tempDir("fresh-");
         fs.writeFileSync(path.join(dir, "package.json"), "{}");
         fs.writeFileSync(path.join(dir, "index.ts"), "");
         fs.mkdirSync(path.join(dir, "components", "k3s"), { recursive: true });

@@ -1,9 +1,9 @@
 /** Runs the project's shell scripts under bash with stub commands first on PATH. */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ROOT } from "./harness";
+import { tempDir } from "./temp";
 
 export interface Sandbox {
     dir: string;
@@ -20,7 +20,7 @@ export function scriptPath(stage: string, name: string): string {
 }
 
 export function sandbox(): Sandbox {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-cilium-sh-"));
+    const dir = tempDir("k3s-cilium-sh-");
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
     const log = path.join(dir, "calls.log");
@@ -36,7 +36,7 @@ export function sandbox(): Sandbox {
                 input: opts.stdin ?? "",
                 encoding: "utf8",
                 timeout: 30000,
-                env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir, STUB_DIR: dir, INTERVAL: "0", ...opts.env },
+                env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir, TMPDIR: dir, STUB_DIR: dir, INTERVAL: "0", ...opts.env },
             });
             // A script that exits before reading stdin closes the pipe: not a failure of the test.
             if (r.error && (r.error as NodeJS.ErrnoException).code !== "EPIPE") throw r.error;
