@@ -230,5 +230,12 @@ describe("policies: commit-confirmed enforcement on the recorded graph", () => {
         assert.notDeepStrictEqual(changed.gate.inputs.triggers, enforcing.gate.inputs.triggers, "a policy change while enforcing re-runs it");
         assert.deepStrictEqual(again.gate.inputs.triggers, audit.gate.inputs.triggers, "back to audit: the audit chain, different from the enforcing one");
         assert.notDeepStrictEqual(again.restart.inputs.create, enforcing.restart.inputs.create);
+        // After a rollback nothing else may change: raising enforcementAttempt re-runs every command of the chain.
+        const retry = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false, enforcementAttempt: 2 } }));
+        for (const [before, after] of [[enforcing.gate, retry.gate], ...enforcing.arm.map((a, i) => [a, retry.arm[i]]),
+            [enforcing.restart, retry.restart], ...enforcing.confirm.map((a, i) => [a, retry.confirm[i]])]) {
+            assert.notDeepStrictEqual(after.inputs.triggers, before.inputs.triggers, `${after.name} runs again`);
+            assert.strictEqual(after.inputs.create, before.inputs.create, `${after.name}: the same script`);
+        }
     });
 });

@@ -57,6 +57,7 @@ export const CONFIG_KEYS = {
     policyAuditMode: { type: "boolean", default: true, description: "true = policy verdicts are only logged; false = enforce, after the audit-evidence gate, with a dead-man's switch that rolls back to audit unless verified from outside." },
     enforcementEvidenceWindow: { type: "string", default: "30m", description: "How far back the evidence gate reads Hubble's AUDIT flows before enforcing (hubble observe --since: 30m, 2h …)." },
     enforcementAcceptAuditedFlows: { type: "boolean", default: false, description: "Enforce even though the evidence gate lists audited flows the cluster depends on (accept them knowingly)." },
+    enforcementAttempt: { type: "integer", default: 1, description: "Raise it to run the enforcement chain again with nothing else changed, e.g. after the dead-man's switch rolled back a transient failure." },
     operatorReplicas: { type: "integer", default: 1, description: "cilium-operator replicas." },
     hubbleEnabled: { type: "boolean", default: true, description: "Hubble in the Cilium agent." },
     hubbleRelay: { type: "boolean", default: false, description: "Hubble Relay (needs hubbleEnabled)." },

@@ -66,7 +66,7 @@ export interface ClusterConfig {
         readonly policyEnforcementMode: PolicyEnforcementMode;
         readonly policyAuditMode: boolean;
         /** The evidence gate before enforcing (components/policies/scripts/audit-gate.sh). */
-        readonly enforcement: { readonly evidenceWindow: string; readonly acceptAuditedFlows: boolean };
+        readonly enforcement: { readonly evidenceWindow: string; readonly acceptAuditedFlows: boolean; readonly attempt: number };
         readonly operatorReplicas: number;
         readonly hubble: { readonly enabled: boolean; readonly relay: boolean; readonly ui: boolean };
         readonly gatewayApi: boolean;
@@ -179,7 +179,7 @@ function buildConfig(v: Values, ctx: ValidationContext): ClusterConfig {
             routingMode: oneOf(ROUTING_MODES, v.routingMode) ?? "tunnel",
             policyEnforcementMode: oneOf(POLICY_ENFORCEMENT_MODES, v.policyEnforcementMode) ?? "default",
             policyAuditMode: v.policyAuditMode,
-            enforcement: { evidenceWindow: v.enforcementEvidenceWindow, acceptAuditedFlows: v.enforcementAcceptAuditedFlows },
+            enforcement: { evidenceWindow: v.enforcementEvidenceWindow, acceptAuditedFlows: v.enforcementAcceptAuditedFlows, attempt: v.enforcementAttempt },
             operatorReplicas: v.operatorReplicas,
             hubble: { enabled: v.hubbleEnabled, relay: v.hubbleRelay, ui: v.hubbleUi },
             gatewayApi: v.gatewayApi,

@@ -20,7 +20,7 @@ as_root() {
 }
 
 if [ -f "$STATE_DIR/rolled-back" ]; then
-    fatal "too late: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")(journalctl -u $UNIT.service on $NODE)"
+    fatal "too late: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")(journalctl -u $UNIT.service on $NODE); after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
 fi
 if [ "$AUDIT" = "true" ]; then
     info "audit mode: nothing to confirm"

@@ -53,7 +53,7 @@ info "ssh ok (reached from the operator's machine after the agents restarted)"
 [ "$CHECKS" = "cluster" ] || exit 0
 
 if [ -f "$STATE_DIR/rolled-back" ]; then
-    fatal "the dead-man's switch already rolled enforcement back: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")"
+    fatal "the dead-man's switch already rolled enforcement back: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")- after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
 fi
 case "$HOST" in *:*) url="https://[${HOST}]:${PORT}" ;; *) url="https://${HOST}:${PORT}" ;; esac
 until_ok "API $url/readyz through the endpoint" kc --server "$url" get --raw /readyz
@@ -71,7 +71,7 @@ for pod in $(kc -n kube-system get pods -l k8s-app=cilium -o jsonpath='{.items[*
     mode=$(kc -n kube-system exec "$pod" -c cilium-agent -- cilium-dbg config 2>/dev/null | awk '$1 == "PolicyAuditMode" { print $NF }')
     [ "$mode" = "$want" ] || wrong+=" $pod=${mode:-unknown}"
 done
-[ -z "$wrong" ] || fatal "agents not in the desired PolicyAuditMode $want:$wrong (a rollback ran, or an agent restarted on its own)"
+[ -z "$wrong" ] || fatal "agents not in the desired PolicyAuditMode $want:$wrong (a rollback ran, or an agent restarted on its own; raise k3s-cilium:enforcementAttempt to run the chain again)"
 info "every agent runs PolicyAuditMode $want"
 
 # A pod resolves DNS and reaches the API with its service-account token (/readyz is readable by every
