@@ -46,7 +46,7 @@ export function enforcementNodeConfig(policyAuditMode: boolean): Record<string, 
  * Baseline policies, then commit-confirmed enforcement: evidence gate → arm the dead-man's switch on every server →
  * CiliumNodeConfig → restart exactly the agents whose mode differs → verify from outside → confirm (disarm).
  * Every command of the chain has one script for create and update and the same triggers (desired mode, policy set,
- * gate settings), so a change of any of them re-runs the whole chain in order, whichever way Pulumi runs it.
+ * gate settings, attempt number), so a change of any of them re-runs the whole chain in order, whichever way Pulumi runs it.
  */
 export class BaselinePolicies extends pulumi.ComponentResource {
     readonly policies: { policy: BaselinePolicy; resource: k8s.apiextensions.CustomResource }[] = [];
@@ -87,7 +87,8 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         const c = config.cilium;
         const audit = String(c.policyAuditMode);
         const t = enforcementTimings(args.nodes.length);
-        const triggers = [audit, setHash, c.enforcement.evidenceWindow, c.enforcement.acceptAuditedFlows];
+        // The attempt number is the explicit "run it again": after a rollback nothing else may have changed.
+        const triggers = [audit, setHash, c.enforcement.evidenceWindow, c.enforcement.acceptAuditedFlows, c.enforcement.attempt];
         const servers = args.nodes.filter(n => n.role === "server");
         const same = (script: string, scriptArgs: (string | number)[]) => {
             const line = scriptCommand(loadScript(__dirname, script), scriptArgs);
