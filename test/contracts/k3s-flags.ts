@@ -2,10 +2,13 @@
  * The flags `k3s server` and `k3s agent` define, as test data: every key of a rendered
  * `/etc/rancher/k3s/config.yaml` must be one of them for the node's subcommand.
  *
- * Provenance (read with the code index, 2026-12; the k3s snapshot is over the fetch size limit here, so the
- * commit of tag v1.33.5+k3s1 could not be resolved offline — these are the stored versions of the
- * urfave/cli v1 generation that the 1.33 release line carries: `ImageServiceEndpoint`, `DefaultRuntime`,
- * `disable-apiserver-lb`, `etcd-s3-timeout`/`-insecure`, `node-internal-dns`; v1.35+ moved to urfave/cli v3):
+ * Provenance (read with the code index, 2026-12). The k3s snapshot is over the fetch size limit here, so the
+ * commit of tag v1.33.5+k3s1 could not be resolved offline. The files read are the newest stored versions of the
+ * urfave/cli v1 generation (`ImageServiceEndpoint`, `DefaultRuntime`, `disable-apiserver-lb`,
+ * `etcd-s3-timeout`/`-insecure`, `node-internal-dns`; v1.35+ moved to urfave/cli v3). They predate v1.33.0: they
+ * lack `secrets-encryption-provider`, which docs.k3s.io/security/secrets-encryption dates to "v1.30.12+k3s1,
+ * v1.31.8+k3s1, v1.32.4+k3s1, v1.33.0+k3s1" (added below from that page). A flag k3s added since and missing here
+ * makes the contract test fail (the safe direction): add it only with its upstream source.
  * - github.com/k3s-io/k3s `pkg/cli/cmds/server.go`: `var ServerFlags` (used by `NewServerCommand`).
  * - github.com/k3s-io/k3s `pkg/cli/cmds/agent.go`: the `Flags` of `NewAgentCommand`, and the shared flag
  *   variables both reference (`NodeIPFlag` "node-ip,i", `BindAddressFlag`, `DisableAgentLBFlag`, …).
@@ -61,6 +64,8 @@ const SERVER_ONLY = [
     "disable-kube-proxy", "disable-network-policy", "disable-helm-controller", "disable-apiserver",
     "disable-controller-manager", "disable-etcd", "embedded-registry", "supervisor-metrics",
     "system-default-registry", "secrets-encryption",
+    // docs.k3s.io/security/secrets-encryption ("Available as of … v1.33.0+k3s1"); docs.k3s.io/cli/server
+    "secrets-encryption-provider",
     // hidden/deprecated, still defined
     "disable-agent", "kube-controller-arg", "kube-cloud-controller-arg",
 ] as const;
