@@ -4,6 +4,7 @@ import { BaselinePolicies, baselinePolicies, CHART_POLICY_AUDIT_MODE, enforcemen
 import { Cilium } from "./components/cilium";
 import { ConfigError, loadConfig } from "./components/config";
 import { GatewayApiCrds } from "./components/gateway-api";
+import { ciliumMtu, HetznerCloud } from "./components/hetzner-cloud";
 import { K3sCluster } from "./components/k3s";
 import { assertHostTools, ClusterNodes, ColimaNodes, HetznerNodes, operatorKubeconfig } from "./components/nodes";
 import { operatorCommands } from "./components/outputs";
@@ -40,16 +41,23 @@ const cluster = withShallowStackTraces(() => {
         policyAuditMode: CHART_POLICY_AUDIT_MODE,
     });
 
+    // 5b. Hetzner cloud parts (CCM beside Cilium, CSI after it, destroy-time cleanup of what they created).
+    const hetznerCloud = machines instanceof HetznerNodes ? new HetznerCloud("hetzner-cloud", {
+        config, provider: k3s.provider, firstServer: k3s.firstServer, apiReady: k3s.apiReady, ciliumReady: cilium.rollout,
+        endpoint: { serviceHost: machines.endpoint.serviceHost, port: machines.endpoint.port },
+        networkId: machines.network.id, hcloudToken: secrets.hcloudToken, nodeSteps: k3s.steps.map(s => s.install),
+    }) : undefined;
+
     // 6. Baseline policies in order, a reachability check, then (if configured) enforcement.
     const policies = new BaselinePolicies("policies", {
         config, provider: k3s.provider, crdGate: cilium.crdGate, nodes: machines.nodes, firstServer: k3s.firstServer,
         endpoint: machines.endpoint, nodeReady: Object.fromEntries(k3s.steps.map(s => [s.node.name, s.install])),
     });
-    return { machines, k3s, gatewayApi, policies };
+    return { machines, k3s, gatewayApi, policies, hetznerCloud };
 });
 
 // 7. Outputs.
-const { machines, k3s, gatewayApi, policies } = cluster;
+const { machines, k3s, gatewayApi, policies, hetznerCloud } = cluster;
 const first = k3s.firstServer;
 export const kubeconfig = operatorKubeconfig(config, k3s.kubeconfig, machines.nodes);
 export const apiEndpoint = pulumi.interpolate`https://${machines.endpoint.kubeconfigHost}:${machines.endpoint.port}`;
@@ -66,3 +74,5 @@ export const baselinePolicyNames = policies.policies.map(p => p.policy.name);
 export const sshPrivateKey = machines.sshPrivateKey;
 /** known_hosts lines of the pinned SSH host keys (prod): `commands.knownHosts` writes them for `commands.ssh`. */
 export const sshKnownHosts = machines.knownHosts;
+/** Hetzner cloud parts that run (npm run verify checks them) and the MTU Cilium was given. */
+export const hetznerCloudParts = { cloudController: !!hetznerCloud?.ccm, csiDriver: !!hetznerCloud?.csi, ciliumMtu: ciliumMtu(config)?.deviceMtu ?? null };

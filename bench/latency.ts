@@ -41,6 +41,9 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     ciliumRollout: s(90, 0, "image pulls (agent, operator, envoy) in parallel on each node + agent start (~60-120 s)"),
     crdGate: s(5, 0, "operator registers CRDs at start-up; usually Established by the time rollout ends"),
     policy: s(1, 0, "server-side apply of one CCNP"),
+    hcloudCcmChart: s(20, 0, "server-side apply of the hcloud CCM chart (~6 objects) + the await of its Deployment: one image pull on the host network, no CNI needed"),
+    hcloudCsiChart: s(30, 0, "server-side apply of the hcloud CSI chart (~15 objects) + the await of its controller and node pods: 6 images pulled once nodes are Ready (~20-30 s)"),
+    cloudCleanup: s(1, 30, "create is `true`; destroy deletes LoadBalancer Services and PVCs and waits for the CCM/CSI to delete the Hetzner LBs and volumes (~5-10 s per LB, ~10-20 s per volume detach + delete, in parallel; none: one kubectl round trip)"),
     inClusterSecret: s(1, 0, "server-side apply of one Secret (Hubble certificates)"),
     ciliumObject: s(1, 0, "server-side apply (L2 pool/policy, CiliumNodeConfig)"),
     enforceGateKeep: s(1, 0, "audit mode desired: the evidence gate has nothing to read"),
@@ -86,6 +89,8 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         "kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy": "policy",
         "kubernetes:core/v1:ConfigMap": "apiObject",
     };
+    if (r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "hcloud-cloud-controller-manager") return ["hcloudCcmChart"];
+    if (r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "hcloud-csi") return ["hcloudCsiChart"];
     if (byType[r.type]) return [byType[r.type]];
     if (r.type.startsWith("kubernetes:cilium.io/")) return ["ciliumObject"];
     if (r.type === "command:remote:Command") {
@@ -97,6 +102,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         if (n.endsWith("-kubeconfig")) return ["kubeconfig"];
         if (n.endsWith("-servers-at-version")) return ["skewGate"];
         if (n.endsWith("-drain")) return ["drainHook"];
+        if (n.endsWith("-cloud-resources-cleanup")) return ["cloudCleanup"];
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
         if (n.endsWith("-cilium-rollout")) return ["ciliumRollout"];
         if (n.endsWith("-cilium-crd-gate")) return ["crdGate"];

@@ -25,7 +25,9 @@ export function physicalLimit(size: Size): number {
     const node = L.boot.up + L.preflight.up + L.config.up + L.installFirstServer.up + L.apiReady.up;
     const cilium = L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + L.ciliumRollout.up + L.crdGate.up + 3 * L.policy.up;
     const etcd = (size.servers - 1) * L.joinServer.up;
-    return round(machine + node + Math.max(cilium, etcd));
+    // The hcloud CSI controller is an ordinary Deployment: it runs only once Cilium made the nodes Ready.
+    const storage = size.stack === "prod" ? L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + L.ciliumRollout.up + L.hcloudCsiChart.up : 0;
+    return round(machine + node + Math.max(cilium, etcd, storage));
 }
 
 export interface Row {
@@ -54,7 +56,9 @@ export async function modelRow(size: Size): Promise<Row> {
         up: up.makespan, upDefaultParallel: upMakespanLimited(tasks, PULUMI_DEFAULT_PARALLEL), upParallel10: upMakespanLimited(tasks, 10),
         limit, ratio: round(up.makespan / limit),
         destroy: destroy.makespan, upCriticalPath: up.criticalPath, destroyCriticalPath: destroy.criticalPath,
-        destroyPathInside: destroy.criticalPath.filter(n => byName.get(n)?.inside),
+        // The one in-cluster step destroy must wait for: Hetzner deleting the load balancers and volumes the
+        // in-cluster controllers created, before the network can go (components/hetzner-cloud).
+        destroyPathInside: destroy.criticalPath.filter(n => byName.get(n)?.inside && !n.endsWith("-cloud-resources-cleanup")),
     };
 }
 

@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { findOnPath } from "../components/nodes/ssh-config";
 import { PROJECT } from "../components/config/keys";
+import { hetznerLeftovers } from "./leftovers";
 import { stackConfig } from "../tools/stack-file";
 import { parseCli, runCli, UsageError } from "../tools/cli";
 
@@ -42,6 +43,8 @@ export interface EphemeralDeps {
     verify: (stack: string) => Promise<boolean>;
     log: (line: string) => void;
     findPulumi: () => string | undefined;
+    /** What the Hetzner API still lists for the cluster after a destroy (scripts/leftovers.ts); absent: not checked. */
+    leftovers?: (clusterName: string) => Promise<string[]>;
 }
 
 export const USAGE = "npm run ephemeral -- up|verify|destroy --name <n> [--keep] [--verify] [--allow <cidr>[,<cidr>]]";
@@ -109,6 +112,16 @@ export async function runEphemeral(args: EphemeralArgs, deps: EphemeralDeps): Pr
         await stack.destroy({ onOutput });
         await ws.removeStack(name);
         deps.log(`${name} destroyed and removed`);
+        if (!deps.leftovers) {
+            deps.log("leftover check skipped: HCLOUD_TOKEN is not set");
+            return 0;
+        }
+        const left = await deps.leftovers(name);
+        if (left.length) {
+            deps.log(`ERROR: ${name} left ${left.length} resource(s) in Hetzner Cloud (still billed): ${left.join("; ")}`);
+            return 1;
+        }
+        deps.log(`${name}: nothing left in Hetzner Cloud`);
         return 0;
     }
     if (args.action === "verify") {
@@ -165,6 +178,7 @@ if (require.main === module) {
             verify: async s => { const r = verifyStack(s); console.log(r.text); return r.ok; },
             log: line => console.log(line),
             findPulumi: () => findOnPath("pulumi", process.env.PATH, f => fs.existsSync(f)),
+            leftovers: process.env.HCLOUD_TOKEN ? c => hetznerLeftovers(c, process.env.HCLOUD_TOKEN!, fetch) : undefined,
         });
     }, "npm run ephemeral");
 }

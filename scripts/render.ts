@@ -14,6 +14,7 @@
  *   gateway-api/crds.txt        the CRD URLs applied (gatewayApi: true)
  *   cilium/values.yaml          the Helm values
  *   cilium/<object>.yaml        Cilium objects besides the chart (L2 pool/policy)
+ *   hetzner-cloud/<chart>.yaml  (prod) chart, version, repository and Helm values of the hcloud CCM and CSI driver
  *   policies/NN-<name>.yaml     baseline policies in apply order, then the enforcement CiliumNodeConfig
  *
  * The output is byte-identical between runs (tested), so reviewers can diff it in pull requests.

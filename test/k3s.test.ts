@@ -115,7 +115,8 @@ describe("k3s: config.yaml rendered per node", () => {
             const c = configOf(g, n);
             if (n.includes("-agent-")) {
                 // Agents receive these settings from the servers; `k3s agent` would exit on them.
-                assert.deepStrictEqual(Object.keys(c).sort(), ["node-ip", "node-name", "server", "token"], n);
+                // kubelet-arg (cloud-provider=external) is the Hetzner cloud controller's, test/hetzner-cloud.test.ts.
+                assert.deepStrictEqual(Object.keys(c).sort(), ["kubelet-arg", "node-ip", "node-name", "server", "token"], n);
                 continue;
             }
             assert.strictEqual(c["flannel-backend"], "none", n);
@@ -144,7 +145,8 @@ describe("k3s: config.yaml rendered per node", () => {
             assert.ok(c["tls-san"].includes("10.0.1.2") && c["tls-san"].includes("192.0.2.200"), `${n} tls-san lacks the endpoint`);
             assert.strictEqual(c["cluster-cidr"], "10.42.0.0/16,fd42:42::/56");
             assert.strictEqual(c["service-cidr"], "10.43.0.0/16,fd42:43::/112");
-            assert.deepStrictEqual(c.disable, ["traefik", "servicelb"]);
+            // local-storage: the hcloud CSI driver's StorageClass is the default (test/hetzner-cloud.test.ts).
+            assert.deepStrictEqual(c.disable, ["traefik", "servicelb", "local-storage"]);
             assert.strictEqual(c["write-kubeconfig-mode"], "0600");
             assert.strictEqual(c["advertise-address"], c["node-ip"].split(",")[0], "the API advertises the private IPv4");
         }
@@ -205,7 +207,8 @@ describe("k3s: secrets", () => {
         const { value, secret } = await resolve(file);
         assert.ok(secret, "the rendered config.yaml must be secret");
         assert.deepStrictEqual(YAML.parse(value), {
-            "node-name": "agent-x", "node-ip": "10.0.1.100,2001:db8::1", server: "https://10.0.1.2:6443", token: "plain-agent",
+            // kubelet-arg: the Hetzner cloud controller's (components/hetzner-cloud/values.ts cloudProviderK3sFlags).
+            "node-name": "agent-x", "node-ip": "10.0.1.100,2001:db8::1", server: "https://10.0.1.2:6443", "kubelet-arg": ["cloud-provider=external"], token: "plain-agent",
         });
     });
 

@@ -115,8 +115,13 @@ describe("nodes: Hetzner (prod)", () => {
         assert.strictEqual(configured.ofType("tls:index/privateKey:PrivateKey").filter(r => r.name === "k3s-cilium-ssh").length, 0);
         const k = await resolve(configured.outputs.sshPrivateKey as any);
         assert.ok(k.secret && k.value.includes("configured"));
-        // The token is only read by the hcloud provider from its own (secret) config: no resource input carries it.
-        for (const r of g.resources) assert.ok(!JSON.stringify(r.inputs).includes("mock-hcloud-token"), `${r.type}::${r.name} carries the hcloud token`);
+        // The token is read by the hcloud provider from its own (secret) config; the only resource input carrying it
+        // is the in-cluster Secret `hcloud` for the Hetzner controllers, as a secret input.
+        for (const r of g.resources) {
+            const carries = Object.keys(r.inputs).filter(k => JSON.stringify(r.inputs[k]).includes("mock-hcloud-token"));
+            assert.deepStrictEqual(carries, r.type === "kubernetes:core/v1:Secret" && r.name === "hcloud" ? ["stringData"] : [], `${r.type}::${r.name} carries the hcloud token`);
+            assert.ok(carries.every(k => r.secretInputs.includes(k)), `${r.type}::${r.name}: the hcloud token must be secret`);
+        }
     });
 
     it("pins each server's own host key on every remote command to it, the first one included", async () => {

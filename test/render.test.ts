@@ -84,7 +84,7 @@ describe("npm run render", function () {
         for (const [file, text] of runs.prod[0]) {
             if (!file.startsWith("scripts/")) continue;
             const name = path.basename(file);
-            const source = ["k3s", "cilium", "policies", "nodes"].map(s => path.join(ROOT, "components", s, "scripts", name)).find(fs.existsSync)!;
+            const source = ["k3s", "cilium", "policies", "nodes", "hetzner-cloud"].map(s => path.join(ROOT, "components", s, "scripts", name)).find(fs.existsSync)!;
             assert.strictEqual(text, fs.readFileSync(source, "utf8"), `${name} as sent differs from the repository file`);
         }
     });
@@ -107,7 +107,9 @@ describe("npm run render", function () {
             }
         }
         assert.ok(upNames.indexOf("k3s-cilium-server-1-install") < upNames.indexOf("k3s-cilium-server-2-install"), "joins after the first server");
-        assert.deepStrictEqual(down.trim().split("\n"), ["k3s-cilium-agent-2-drain: drain.sh k3s-cilium-agent-2 300", "k3s-cilium-agent-1-drain: drain.sh k3s-cilium-agent-1 300"]);
+        // The Hetzner cloud-resources cleanup runs first on destroy (test/hetzner-cloud.test.ts holds its order).
+        assert.deepStrictEqual(down.trim().split("\n"), ["k3s-cilium-cloud-resources-cleanup: destroy-cleanup.sh k3s-cilium-server-1 600",
+            "k3s-cilium-agent-2-drain: drain.sh k3s-cilium-agent-2 300", "k3s-cilium-agent-1-drain: drain.sh k3s-cilium-agent-1 300"]);
     });
 
     it("topological order: ties by name, dependencies first, cycles refused", () => {

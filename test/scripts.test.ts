@@ -7,7 +7,7 @@ import { ROOT } from "./harness";
 import { sandbox, Sandbox, scriptPath } from "./shell";
 import { parseScriptCommands, scriptCommand, scriptFromText, scriptSequence } from "../components/shared/script";
 
-const ALL_SCRIPTS = ["nodes", "k3s", "cilium", "policies"].flatMap(stage =>
+const ALL_SCRIPTS = ["nodes", "k3s", "cilium", "policies", "hetzner-cloud"].flatMap(stage =>
     fs.readdirSync(path.join(ROOT, "components", stage, "scripts")).filter(f => f.endsWith(".sh")).map(f => scriptPath(stage, f)));
 
 const BASE_OPTIONS = ["BPF", "BPF_SYSCALL", "BPF_JIT", "NET_CLS_BPF", "NET_CLS_ACT", "NET_SCH_INGRESS", "CRYPTO_SHA1",

@@ -110,13 +110,14 @@ export function helmBinary(): string {
 }
 
 /** `helm template` of a chart package with a values object. Throws with helm's own stderr on failure. */
-export function helmTemplate(chart: string, values: unknown, opts: { namespace?: string; kubeVersion?: string } = {}): string {
+/** `releaseName` is what helm.v4.Chart uses: its `name` input (default "cilium", the Cilium chart's). */
+export function helmTemplate(chart: string, values: unknown, opts: { namespace?: string; kubeVersion?: string; releaseName?: string } = {}): string {
     fs.mkdirSync(path.join(CACHE, "tmp"), { recursive: true });
     const valuesFile = path.join(CACHE, "tmp", `values-${process.pid}-${crypto.randomUUID()}.json`);
     fs.writeFileSync(valuesFile, JSON.stringify(values));
     try {
         return execFileSync(helmBinary(), [
-            "template", "cilium", chart, "--namespace", opts.namespace ?? "kube-system",
+            "template", opts.releaseName ?? "cilium", chart, "--namespace", opts.namespace ?? "kube-system",
             "--kube-version", opts.kubeVersion ?? "1.33.5", "--values", valuesFile,
         ], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: path.join(CACHE, "helm"), HELM_CONFIG_HOME: path.join(CACHE, "helm"), HELM_DATA_HOME: path.join(CACHE, "helm") } });
     } catch (e) {

@@ -57,6 +57,10 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
     const crds = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file);
     if (crds.length) files.set("gateway-api/crds.txt", `${crds.join("\n")}\n`);
     files.set("cilium/values.yaml", yaml(g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.values));
+    for (const chart of g.ofType("kubernetes:helm.sh/v4:Chart").filter(c => c.name.startsWith("hcloud-"))) {
+        const { chart: name, version, repositoryOpts, namespace, values } = chart.inputs;
+        files.set(`hetzner-cloud/${chart.name}.yaml`, yaml({ chart: name, version, repository: repositoryOpts.repo, namespace, values }));
+    }
     for (const name of ["lb-ip-pool", "l2-announcement-policy"]) {
         const r = g.resources.find(x => x.name === name);
         if (r) files.set(`cilium/${name}.yaml`, object(r));

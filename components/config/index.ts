@@ -12,6 +12,8 @@ export * from "./stack-file";
 export interface ConfigSecrets {
     /** Configured SSH private key (secret), or undefined when a key pair is generated per stack. */
     sshPrivateKey?: pulumi.Output<string>;
+    /** Hetzner API token (`hcloud:token` or HCLOUD_TOKEN; secret), for the in-cluster Hetzner controllers. */
+    hcloudToken: pulumi.Output<string>;
 }
 
 /**
@@ -32,6 +34,6 @@ export function loadConfig(): { config: ClusterConfig; secrets: ConfigSecrets } 
     const privateKey = raw[qualified("sshPrivateKey")];
     return {
         config: result.config,
-        secrets: { sshPrivateKey: privateKey ? pulumi.secret(privateKey) : undefined },
+        secrets: { sshPrivateKey: privateKey ? pulumi.secret(privateKey) : undefined, hcloudToken: pulumi.secret(hcloudToken) },
     };
 }

@@ -1,6 +1,7 @@
 import * as YAML from "yaml";
 import { ClusterConfig } from "../config";
 import { NodeRole } from "../nodes/contract";
+import { cloudProviderK3sFlags } from "../hetzner-cloud/values";
 
 export interface K3sNodeConfigInput {
     name: string;
@@ -92,7 +93,8 @@ export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): 
         });
         if (node.isFirstServer) out["cluster-init"] = true;
     }
-    return out;
+    // Hetzner cloud controller / CSI driver flags (per role), decided in components/hetzner-cloud/values.ts.
+    return cloudProviderK3sFlags(config, node.role, out);
 }
 
 /** The file as written on the node: the config plus its tokens, rendered with a YAML library. */

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as checks from "./checks";
+import { ccmInitialised, sleepSync, testLoadBalancer } from "./hetzner";
 import { parseCli, runCli, UsageError } from "../../tools/cli";
 
 export interface Exec {
@@ -27,10 +28,18 @@ export interface Expectations {
     /** The program installs the Gateway API CRDs only with gatewayApi: true (stack output versions.gatewayApi). @default true */
     gatewayApi?: boolean;
     policies: string[];
+    /** The Hetzner cloud controller runs (stack output hetznerCloudParts.cloudController). */
+    hetznerCloudController?: boolean;
+}
+
+/** How long the test LoadBalancer Service may take, and how verify sleeps (tests pass their own). */
+export interface RunOptions {
+    lbWaitSeconds?: number;
+    sleep?: (ms: number) => void;
 }
 
 /** Runs every check through `exec` (kubectl with KUBECONFIG set). */
-export function runChecks(exec: Exec, kubeconfig: string, expect: Expectations): checks.CheckResult[] {
+export function runChecks(exec: Exec, kubeconfig: string, expect: Expectations, opts: RunOptions = {}): checks.CheckResult[] {
     const env = { KUBECONFIG: kubeconfig };
     const k = (...args: string[]) => exec("kubectl", args, env);
     const results: checks.CheckResult[] = [];
@@ -63,6 +72,10 @@ export function runChecks(exec: Exec, kubeconfig: string, expect: Expectations):
             return checks.hubbleRelayAvailable(r.stdout, r.code);
         });
     }
+    if (expect.hetznerCloudController) {
+        guard("CCM initialised every node", () => ccmInitialised(nodes.stdout));
+        guard("LoadBalancer Service gets an external address", () => testLoadBalancer(k, { waitSeconds: opts.lbWaitSeconds ?? 240, sleep: opts.sleep ?? sleepSync }));
+    }
     return results;
 }
 
@@ -75,7 +88,11 @@ export function fromStackOutputs(outputs: Record<string, any>): { kubeconfig: st
     if (typeof outputs.kubeconfig !== "string") throw new Error("the stack has no kubeconfig output: has `pulumi up` completed?");
     return {
         kubeconfig: outputs.kubeconfig,
-        expect: { hubbleRelay: outputs.hubbleRelay === true, gatewayApi: typeof outputs.versions?.gatewayApi === "string", policies: Array.isArray(outputs.baselinePolicyNames) ? outputs.baselinePolicyNames : [] },
+        expect: {
+            hubbleRelay: outputs.hubbleRelay === true, gatewayApi: typeof outputs.versions?.gatewayApi === "string",
+            policies: Array.isArray(outputs.baselinePolicyNames) ? outputs.baselinePolicyNames : [],
+            hetznerCloudController: outputs.hetznerCloudParts?.cloudController === true,
+        },
     };
 }
 

@@ -1,0 +1,112 @@
+import * as command from "@pulumi/command";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterConfig, HCLOUD_CCM_CHART, HCLOUD_CSI_CHART, HCLOUD_HELM_REPO } from "../config";
+import { ClusterNode } from "../nodes/contract";
+import { nodeCommand } from "../shared/remote";
+import { loadScript, scriptCommand } from "../shared/script";
+import { ApiEndpoint, ccmValues, csiValues, HCLOUD_SECRET, hetznerCloudParts, HelmValues } from "./values";
+
+export * from "./values";
+export * from "./mtu";
+export * from "./rules";
+
+export interface HetznerCloudArgs {
+    /** Validated config; provider must be "hetzner". */
+    readonly config: ClusterConfig;
+    /** Kubernetes provider of the k3s stage. */
+    readonly provider: k8s.Provider;
+    /** The destroy cleanup runs here over SSH; in-cluster objects are `deletedWith` its machine. */
+    readonly firstServer: ClusterNode;
+    /** Control-plane endpoint the CCM reaches the API on before any CNI (Cilium's k8sServiceHost/port). */
+    readonly endpoint: ApiEndpoint;
+    /** The API answers (k3s' /readyz gate). */
+    readonly apiReady: pulumi.Resource;
+    /** Cilium rolled out: nodes are Ready, so the CSI controller (a pod-network Deployment) can start. */
+    readonly ciliumReady: pulumi.Resource;
+    /** The Hetzner private network's id (the CCM's `HCLOUD_NETWORK`). */
+    readonly networkId: pulumi.Input<string>;
+    /** Hetzner API token (secret) for both controllers. */
+    readonly hcloudToken: pulumi.Output<string>;
+    /** Every node's last provisioning step: each machine outlives the destroy cleanup. */
+    readonly nodeSteps: readonly pulumi.Resource[];
+    /** Seconds the destroy cleanup waits for load balancers and volumes to go. @default 600 */
+    readonly cleanupTimeoutSeconds?: number;
+}
+
+const script = (name: string) => loadScript(__dirname, name);
+
+/**
+ * Hetzner cloud parts on a Hetzner cluster, each opt-out by config: the hcloud cloud controller manager (node
+ * initialisation, Hetzner load balancers for LoadBalancer Services and Gateways) and the hcloud CSI driver (volumes,
+ * default StorageClass), both from Hetzner's official pinned charts, reading one Secret the program creates; and a
+ * destroy-time cleanup that removes the load balancers and volumes they created before any machine or the network
+ * goes.
+ *
+ * Order: the CCM needs only the API (hostNetwork, explicit API endpoint, tolerates the not-ready and uninitialised
+ * taints), so it starts beside Cilium — neither waits for the other. Cilium tolerates the uninitialised taint too
+ * (agent: `operator: Exists`; operator: the taint listed in the 1.18.4 chart's `operator.tolerations`, restored in
+ * 1.18.2 by cilium/cilium#41098 after 1.18.0/1.18.1 dropped it). The CSI driver goes after both: its controller is
+ * an ordinary Deployment that needs initialised, Ready nodes.
+ */
+export class HetznerCloud extends pulumi.ComponentResource {
+    readonly secret?: k8s.core.v1.Secret;
+    readonly ccm?: k8s.helm.v4.Chart;
+    readonly csi?: k8s.helm.v4.Chart;
+    readonly ccmValues?: HelmValues;
+    readonly csiValues?: HelmValues;
+    /** Its `delete` removes the cloud resources the controllers created (see scripts/destroy-cleanup.sh). */
+    readonly cleanup: command.remote.Command;
+
+    constructor(name: string, args: HetznerCloudArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("k3s-cilium:hetzner-cloud:HetznerCloud", name, {}, opts);
+        const { config, firstServer } = args;
+        if (config.provider !== "hetzner") {
+            throw new pulumi.ResourceError(`HetznerCloud needs provider hetzner, got ${config.provider}`, this);
+        }
+        const parent = this;
+        const inCluster = { parent, provider: args.provider, deletedWith: firstServer.machine };
+        const parts = hetznerCloudParts(config);
+        const charts: pulumi.Resource[] = [];
+
+        if (parts.cloudController || parts.csiDriver) {
+            this.secret = new k8s.core.v1.Secret(HCLOUD_SECRET.name, {
+                metadata: { name: HCLOUD_SECRET.name, namespace: HCLOUD_SECRET.namespace },
+                type: "Opaque",
+                stringData: pulumi.secret(pulumi.all([args.hcloudToken, args.networkId]).apply(([token, network]) => ({
+                    [HCLOUD_SECRET.tokenKey]: token, [HCLOUD_SECRET.networkKey]: String(network),
+                }))),
+            }, { ...inCluster, dependsOn: [args.apiReady] });
+        }
+        if (parts.cloudController) {
+            this.ccmValues = ccmValues(config, args.endpoint);
+            this.ccm = new k8s.helm.v4.Chart(HCLOUD_CCM_CHART.chart, {
+                name: HCLOUD_CCM_CHART.chart, chart: HCLOUD_CCM_CHART.chart, version: HCLOUD_CCM_CHART.version,
+                repositoryOpts: { repo: HCLOUD_HELM_REPO }, namespace: "kube-system", values: this.ccmValues,
+            }, { ...inCluster, dependsOn: [args.apiReady, this.secret!] });
+            charts.push(this.ccm);
+        }
+        if (parts.csiDriver) {
+            this.csiValues = csiValues(config);
+            this.csi = new k8s.helm.v4.Chart(HCLOUD_CSI_CHART.chart, {
+                name: HCLOUD_CSI_CHART.chart, chart: HCLOUD_CSI_CHART.chart, version: HCLOUD_CSI_CHART.version,
+                repositoryOpts: { repo: HCLOUD_HELM_REPO }, namespace: "kube-system", values: this.csiValues,
+            }, { ...inCluster, dependsOn: [args.ciliumReady, this.secret!, ...(this.ccm ? [this.ccm] : [])] });
+            charts.push(this.csi);
+        }
+
+        // Exists on every Hetzner cluster whatever the opt-outs: if turning a part off removed it, its `delete`
+        // would run on a live cluster and delete every LoadBalancer Service and PVC. Deliberately NOT deletedWith the
+        // machine (every other remote command is): on destroy it must run, and it does so first — it depends on
+        // both charts and on every node, so Pulumi deletes it before any of them, and the network goes last.
+        const timeout = args.cleanupTimeoutSeconds ?? 600;
+        this.cleanup = nodeCommand(`${config.clusterName}-cloud-resources-cleanup`, {
+            node: firstServer, create: "true",
+            delete: scriptCommand(script("destroy-cleanup.sh"), [firstServer.name, timeout]),
+        }, {
+            parent, dependsOn: [...charts, ...args.nodeSteps], deletedWith: undefined,
+            customTimeouts: { delete: `${timeout + 120}s` },
+        });
+        this.registerOutputs({ cloudController: parts.cloudController, csiDriver: parts.csiDriver });
+    }
+}
