@@ -78,8 +78,11 @@ export const stackName = (name: string) => `eph-${name}`;
 export function ephemeralConfig(name: string, allow: string[], prod: Record<string, string> = stackConfig("prod")): Record<string, string> {
     const octet = 100 + (parseInt(crypto.createHash("sha256").update(name).digest("hex").slice(0, 4), 16) % 100);
     const k = (key: string) => `${PROJECT}:${key}`;
+    // Only prod's plain settings: never its Hetzner token (a test cluster uses HCLOUD_TOKEN of its own project, and
+    // a stack token would win over it) and never a value encrypted with prod's passphrase.
+    const plain = Object.fromEntries(Object.entries(prod).filter(([key, value]) => key !== "hcloud:token" && !/^\{\s*"secure"/.test(value)));
     return {
-        ...prod,
+        ...plain,
         [k("clusterName")]: stackName(name),
         [k("controlPlaneCount")]: "1",
         [k("workerCount")]: "1",
