@@ -3,18 +3,20 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "./harness";
-import { CONFIG_KEYS, PROJECT } from "../components/config";
+import { CONFIG_KEYS, ConfigKey, PROJECT } from "../components/config";
+import { refusedWhen } from "../components/config/rules/reference";
 
 const pulumiYaml = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 
-function readmeTable(): Map<string, { type: string; default: string }> {
+function readmeTable(): Map<string, { type: string; default: string; refused: string }> {
     const section = readme.split("<!-- config-reference:start -->")[1]?.split("<!-- config-reference:end -->")[0];
     assert.ok(section, "README.md has no config-reference section");
-    const rows = new Map<string, { type: string; default: string }>();
+    assert.match(section, /^\| key \| type \| default \| description \| refused when \|$/m);
+    const rows = new Map<string, { type: string; default: string; refused: string }>();
     for (const line of section.split("\n")) {
-        const m = /^\| `([^`]+)` \| (\w+) \| (.+?) \| .+ \|$/.exec(line);
-        if (m) rows.set(m[1], { type: m[2], default: m[3] });
+        const m = /^\| `([^`]+)` \| (\w+) \| (.+?) \| .+ \| ([^|]+) \|$/.exec(line);
+        if (m) rows.set(m[1], { type: m[2], default: m[3], refused: m[4] });
     }
     return rows;
 }
@@ -41,6 +43,13 @@ describe("config reference: Pulumi.yaml, README and the program agree", () => {
             assert.strictEqual(row.type, d.type, `${key} type in README`);
             const shown = d.default === undefined ? "(secret, no default)" : `\`${JSON.stringify(d.default)}\``;
             assert.strictEqual(row.default, shown, `${key} default in README`);
+        }
+    });
+
+    it("the README states, next to each key, what validation refuses (components/config/rules/reference.ts)", () => {
+        const rows = readmeTable();
+        for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
+            assert.strictEqual(rows.get(`${PROJECT}:${key}`)?.refused, refusedWhen(key), `${key}: README "refused when" differs from RULES_BY_KEY in components/config/rules/reference.ts`);
         }
     });
 

@@ -18,9 +18,9 @@ export function distance(a: string, b: string): number {
  * believes they sized the VM or chose a server type would be wrong without knowing it.
  */
 export const PROVIDER_ONLY_KEYS: Readonly<Record<"colima" | "hetzner", readonly ConfigKey[]>> = Object.freeze({
-    colima: ["colimaProfile", "colimaCpus", "colimaMemoryGiB", "colimaDiskGiB", "colimaVmType"],
+    colima: ["colimaProfile", "colimaCpus", "colimaMemoryGiB", "colimaDiskGiB", "colimaVmType", "colimaSshPort"],
     hetzner: [
-        "nodeCidr", "nodeSubnetCidr", "hcloudLocation", "hcloudCloudController", "hcloudCsiDriver",
+        "nodeCidr", "nodeSubnetCidr", "hcloudLocation", "publicApiLoadBalancer", "hcloudCloudController", "hcloudCsiDriver",
         "controlPlaneServerType", "workerServerType", "serverImage", "publicIpv4", "publicIpv6",
     ],
 });
