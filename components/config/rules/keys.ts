@@ -20,7 +20,7 @@ export function distance(a: string, b: string): number {
 export const PROVIDER_ONLY_KEYS: Readonly<Record<"colima" | "hetzner", readonly ConfigKey[]>> = Object.freeze({
     colima: ["colimaProfile", "colimaCpus", "colimaMemoryGiB", "colimaDiskGiB", "colimaVmType", "colimaSshPort"],
     hetzner: [
-        "nodeCidr", "nodeSubnetCidr", "hcloudLocation", "publicApiLoadBalancer", "hcloudCloudController", "hcloudCsiDriver",
+        "nodeCidr", "nodeSubnetCidr", "hcloudLocation", "hcloudCloudController", "hcloudCsiDriver",
         "controlPlaneServerType", "workerServerType", "serverImage", "publicIpv4", "publicIpv6",
     ],
 });
