@@ -89,6 +89,16 @@ esac`);
         assert.match(r.stderr, /2 Hubble line\(s\) could not be parsed as JSON; refusing to judge/);
     });
 
+    it("bounds every call to an agent: a hanging hubble observe fails the gate after its timeout", () => {
+        const sb = sandbox();
+        sb.stub("k3s", `case "$*" in *"get pods"*) echo cilium-a ;; *) exec sleep 20 ;; esac`);
+        const t0 = Date.now();
+        const r = sb.run(script("audit-gate.sh"), ["srv-1", "false", "30m", "false", "true", 1, ...rules]);
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /cannot read Hubble flows from cilium-a within 1s/);
+        assert.ok(Date.now() - t0 < 10000, "bounded by the gate's timeout");
+    });
+
     it("fails with one line when an agent's Hubble cannot be read", () => {
         const sb = sandbox();
         sb.stub("k3s", `case "$*" in *"get pods"*) echo cilium-a ;; *) exit 1 ;; esac`);
@@ -177,6 +187,23 @@ esac`);
         assert.strictEqual(fired.code, 0, fired.stderr);
         assert.match(fired.stdout, /already written by another server/);
         assert.ok(!sb.calls().some(c => c.includes("rollout restart")), "only the writer restarts the agents");
+    });
+
+    it("the rollback is bounded too: with the API unreachable it still switches the local agent and reports what it could not do", () => {
+        const { sb, env } = server();
+        sb.stub("k3s", `log "k3s $*"
+case "$1 $2" in
+  "crictl ps") echo 0f3c2a ;;
+  "kubectl create") echo "The connection to the server 127.0.0.1:6443 was refused" >&2; exit 1 ;;
+esac`);
+        sb.stub("sleep", "exit 0");
+        const t0 = Date.now();
+        const r = sb.run(script("rollback.sh"), ["srv-1", env.STATE_DIR, 1]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.ok(Date.now() - t0 < 10000);
+        assert.match(r.stdout, /could not write CiliumNodeConfig policy-enforcement-rollback within 1s: The connection to the server 127\.0\.0\.1:6443 was refused/);
+        assert.match(r.stdout, /- the agent on srv-1 switched to audit mode at runtime\n$/);
+        assert.ok(!sb.calls().some(c => c.includes("rollout restart")));
     });
 
     it("confirm disarms it: the timer is stopped and can no longer fire", () => {
