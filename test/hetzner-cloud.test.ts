@@ -10,6 +10,8 @@ import { Exec, fromStackOutputs, runChecks } from "../scripts/verify";
 import { ccmInitialised, loadBalancerAddresses } from "../scripts/verify/hetzner";
 import { Fetch, HCLOUD_API, hetznerLeftovers, LABELLED_KINDS } from "../scripts/leftovers";
 import { parseArgs, runEphemeral } from "../scripts/ephemeral";
+import { artifacts } from "../tools/render";
+import { ccmValues } from "../components/hetzner-cloud/values";
 import { parseScriptCommands } from "../components/shared/script";
 import { sandbox, scriptPath } from "./shell";
 import { ClusterConfig, validateConfig } from "../components/config";
@@ -406,5 +408,28 @@ describe("hetzner-cloud: the ephemeral destroy leaves nothing behind (Hetzner AP
         assert.match(left.logs[left.logs.length - 1], /^ERROR: eph-t left 1 resource\(s\) in Hetzner Cloud \(still billed\): volumes pvc-1 \(id 9\) of eph-t$/);
         assert.deepStrictEqual((await run(async () => [])).logs.slice(-1), ["eph-t: nothing left in Hetzner Cloud"]);
         assert.deepStrictEqual(await run(), { code: 0, logs: ["eph-t destroyed and removed", "leftover check skipped: HCLOUD_TOKEN is not set"] });
+    });
+});
+
+describe("hetzner-cloud: npm run render shows both charts with the program's values", () => {
+    it("prod renders hetzner-cloud/<chart>.yaml with chart, version, repository and the values the program passes; local none", async () => {
+        const g = await runProgram({ stack: "prod", platform: "linux" });
+        const files = artifacts(g, config("prod"));
+        const ccm = YAML.parse(files.get("hetzner-cloud/hcloud-cloud-controller-manager.yaml")!);
+        const csi = YAML.parse(files.get("hetzner-cloud/hcloud-csi.yaml")!);
+        assert.deepStrictEqual([ccm.chart, ccm.version, ccm.repository, ccm.namespace], ["hcloud-cloud-controller-manager", "1.35.0", "https://charts.hetzner.cloud", "kube-system"]);
+        assert.deepStrictEqual([csi.chart, csi.version, csi.repository], ["hcloud-csi", "2.22.1", "https://charts.hetzner.cloud"]);
+        assert.deepStrictEqual(ccm.values, g.get("hcloud-cloud-controller-manager", "kubernetes:helm.sh/v4:Chart").inputs.values);
+        assert.deepStrictEqual(csi.values.storageClasses, [{ name: "hcloud-volumes", defaultStorageClass: true, reclaimPolicy: "Delete" }]);
+        assert.match(files.get("commands.txt")!, /k3s-cilium-cloud-resources-cleanup: destroy-cleanup\.sh k3s-cilium-server-1 600/);
+        const local = artifacts(await runProgram({ stack: "local", platform: "linux" }), config("local"));
+        assert.deepStrictEqual([...local.keys()].filter(k => k.startsWith("hetzner-cloud/")), []);
+    });
+
+    it("the CCM's address family follows ipv6 (the kubelet's node-ip must be among the CCM's addresses), replicas follow the servers", () => {
+        const endpoint = { serviceHost: "10.0.1.10", port: 6443 };
+        const v4 = ccmValues(config("prod", { ipv6: false, controlPlaneCount: 1, workerCount: 0, operatorReplicas: 1 }), endpoint) as any;
+        assert.deepStrictEqual([v4.env.HCLOUD_INSTANCES_ADDRESS_FAMILY.value, v4.replicaCount, v4.env.KUBERNETES_SERVICE_HOST.value], ["ipv4", 1, "10.0.1.10"]);
+        assert.strictEqual((ccmValues(config("prod"), endpoint) as any).env.HCLOUD_INSTANCES_ADDRESS_FAMILY.value, "dualstack");
     });
 });
