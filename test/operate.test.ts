@@ -221,6 +221,15 @@ async function kubeconfigFileIsPrivate(command: string, file: string): Promise<v
     }
 }
 
+describe("operate: credentials written to files", () => {
+    it("every README command that redirects a secret stack output into a file creates it 0600 (umask 077 subshell)", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const redirects = [...readme.matchAll(/[^`\n]*--show-secrets[^`\n]*>[^`\n]*/g)].map(m => m[0]);
+        assert.ok(redirects.length >= 1, "the README documents getting the kubeconfig");
+        for (const r of redirects) assert.match(r, /\(umask 077; pulumi stack output [\w-]+ --show-secrets [^)]*> [^)]+\)/, `writes a world-readable file: ${r}`);
+    });
+});
+
 describe("operate: fast destroy and outputs", () => {
     for (const stack of ["local", "prod"] as const) {
         it(`${stack}: everything inside the cluster or on a machine is deletedWith that machine`, async () => {
