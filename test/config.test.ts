@@ -209,3 +209,18 @@ describe("config validation: refusal happens before any resource", () => {
         assert.deepStrictEqual(lastRecording().map(r => r.name), []);
     });
 });
+
+describe("config validation through the Pulumi runtime (loadConfig)", () => {
+    it("refuses an sshPrivateKey the runtime does not report as secret, without echoing it", async () => {
+        const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nPLAINTEXT-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
+        await assert.rejects(runProgram({ stack: "prod", overrides: { sshPublicKey: sshKeyLine("ssh-ed25519"), sshPrivateKey: key } }),
+            (e: Error) => e.message.includes("k3s-cilium:sshPrivateKey = (plain text, not shown)") && e.message.includes("pulumi config set --secret")
+                && !e.message.includes("PLAINTEXT-KEY-MATERIAL"));
+        assert.deepStrictEqual(lastRecording().map(r => r.name), []);
+    });
+
+    it("sees keys outside the project namespace: a near-miss namespace is refused with 'did you mean'", async () => {
+        await assert.rejects(runProgram({ stack: "local", overrides: { "k3s-cillium:workerCount": 3 } }),
+            (e: Error) => e.message.includes("k3s-cillium:workerCount = \"3\": namespace \"k3s-cillium\" is not this project's") && e.message.includes("did you mean k3s-cilium:workerCount?"));
+    });
+});
