@@ -31,6 +31,35 @@ export function schemaPaths(schema: SchemaNode): Record<string, string[]> {
  */
 export const CILIUM_VALUE_PATHS: Readonly<Record<string, readonly string[]>> = schemaData.paths;
 export const CILIUM_VALUES_VERSION: string = schemaData.version;
+const ACCEPTED = `keys and types of the Cilium ${CILIUM_VALUES_VERSION} chart's values (helm show values cilium/cilium --version ${CILIUM_VALUES_VERSION})`;
+
+/**
+ * Helm values the program computes (components/cilium/values.ts, ciliumValues()), each with the config key that
+ * decides it, or "" where the program alone decides it (the datapath the README documents, certificates, MTU).
+ * An override there would silently fight the key, or break what other stages assume (the guard, the policies,
+ * the firewall), so it is refused with the key to set instead.
+ */
+export const OWNED_VALUE_PATHS: Readonly<Record<string, string>> = Object.freeze({
+    "cluster.name": "clusterName",
+    kubeProxyReplacement: "", k8sServiceHost: "", k8sServicePort: "apiPort", "ipam.mode": "", "ipv4.enabled": "",
+    "bpf.masquerade": "", enableIPv4Masquerade: "", MTU: "",
+    routingMode: "routingMode", tunnelProtocol: "tunnelProtocol", ipv4NativeRoutingCIDR: "podCidr", autoDirectNodeRoutes: "routingMode",
+    "ipv6.enabled": "ipv6", enableIPv6Masquerade: "ipv6",
+    "operator.replicas": "operatorReplicas",
+    policyEnforcementMode: "policyEnforcementMode", policyAuditMode: "policyAuditMode",
+    "gatewayAPI.enabled": "gatewayApi", "gatewayAPI.gatewayClass.create": "gatewayApi",
+    "hubble.enabled": "hubbleEnabled", "hubble.relay.enabled": "hubbleRelay", "hubble.ui.enabled": "hubbleUi", "hubble.tls": "",
+    "bgpControlPlane.enabled": "bgpControlPlane", "hostFirewall.enabled": "hostFirewall", "l2announcements.enabled": "l2Announcements",
+    "encryption.enabled": "wireguard", "encryption.type": "wireguard",
+});
+
+function owned(p: string): string | undefined {
+    const hit = Object.keys(OWNED_VALUE_PATHS).find(o => p === o || p.startsWith(`${o}.`));
+    if (hit === undefined) return undefined;
+    const key = OWNED_VALUE_PATHS[hit];
+    return key ? `set by the program from k3s-cilium:${key}; accepted: set k3s-cilium:${key} instead`
+        : "set by the program itself (components/cilium/values.ts); accepted: leave it out";
+}
 
 /** Keys the chart's templates read that are not in values.schema.json (shared/upstream/README.md). */
 const TEMPLATE_ONLY_PATHS = new Set(["policyAuditMode", "loadBalancer.mode"]);
@@ -57,21 +86,29 @@ function nearest(parent: string, key: string, paths: Readonly<Record<string, rea
     return best && score(best) <= 3 ? best : undefined;
 }
 
-/** Unknown keys and values of the wrong type in a ciliumValues override, as sentences naming the key path. */
+/**
+ * Keys the program owns, keys the chart does not have and values of the wrong type in a ciliumValues override,
+ * as sentences naming the key path and what is accepted.
+ */
 export function ciliumValuesProblems(override: Record<string, unknown>, paths = CILIUM_VALUE_PATHS): string[] {
     const problems: string[] = [];
     const walk = (obj: Record<string, unknown>, parent: string) => {
         for (const [key, value] of Object.entries(obj)) {
             const p = parent ? `${parent}.${key}` : key;
+            const ownedBy = owned(p);
+            if (ownedBy) {
+                problems.push(`key ${p} is ${ownedBy}`);
+                continue;
+            }
             const allowed = paths[p];
             if (!allowed) {
                 if (TEMPLATE_ONLY_PATHS.has(p)) continue;
                 const hint = nearest(parent, key, paths);
-                problems.push(`key ${p} is not in the Cilium chart's values${hint ? ` (did you mean ${hint}?)` : ""}`);
+                problems.push(`key ${p} is not in the Cilium chart's values${hint ? ` (did you mean ${hint}?)` : ""}; accepted: ${ACCEPTED}`);
                 continue;
             }
             if (!typeFits(value, allowed)) {
-                problems.push(`key ${p} is ${jsonType(value)} ${JSON.stringify(value)}, the chart's schema wants ${allowed.join(" or ")}`);
+                problems.push(`key ${p} is ${jsonType(value)} ${JSON.stringify(value)}, the chart's schema wants ${allowed.join(" or ")}; accepted: ${ACCEPTED}`);
                 continue;
             }
             const hasChildren = Object.keys(paths).some(k => k.startsWith(`${p}.`));

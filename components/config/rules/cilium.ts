@@ -3,7 +3,6 @@ import { Cidr, overlaps, parseCidr } from "../cidr";
 import { CONFIG_KEYS, qualified } from "../keys";
 import { l2InterfaceProblems } from "./re2";
 import { CILIUM_VALUES_VERSION, ciliumValuesProblems } from "../cilium-values";
-import type { Values } from "../values";
 import { clusterRanges } from "./network";
 import { Problem, Rule, RuleInput, problem } from "./types";
 
@@ -78,32 +77,15 @@ export function parseCiliumValues(text: string): { values: Record<string, unknow
     return { values: parsed as Record<string, unknown> };
 }
 
-/** The chart's own rules (templates/validate.yaml) on the merged Hubble switches, so helm never gets to fail. */
-function hubbleOverride(override: Record<string, unknown>, v: Values, ok: RuleInput["ok"]): string[] {
-    const h = (override.hubble ?? {}) as { enabled?: unknown; relay?: { enabled?: unknown }; ui?: { enabled?: unknown } };
-    const enabled = h.enabled ?? (ok("hubbleEnabled") && v.hubbleEnabled);
-    const relay = h.relay?.enabled ?? (ok("hubbleRelay") && v.hubbleRelay);
-    const ui = h.ui?.enabled ?? (ok("hubbleUi") && v.hubbleUi);
-    const problems: string[] = [];
-    if (ui === true && relay !== true) {
-        problems.push("sets hubble.ui.enabled without Hubble Relay (the chart fails: \"Hubble UI requires .Values.hubble.relay.enabled=true\"); accepted: also hubble.relay.enabled: true, or hubbleRelay: true");
-    }
-    if (relay === true && enabled !== true) {
-        problems.push("enables Hubble Relay without Hubble (the chart fails: \"Hubble Relay requires .Values.hubble.enabled=true\"); accepted: hubble.enabled: true");
-    }
-    return problems;
-}
-
 function valuesOverride({ values: v, ok }: RuleInput): Problem[] {
     // Without an override the chart sees exactly the hubble* keys, which datapath() already judges.
     if (!ok("ciliumValues") || v.ciliumValues.trim() === "") return [];
     const parsed = parseCiliumValues(v.ciliumValues);
     if ("error" in parsed) return [problem("ciliumValues", v.ciliumValues, parsed.error)];
-    // The key tree on record is the pinned chart's; other versions are refused by the version rules anyway.
-    const schema = v.ciliumVersion === CILIUM_VALUES_VERSION
-        ? ciliumValuesProblems(parsed.values).map(text => `${text}; accepted: keys and types of the Cilium ${CILIUM_VALUES_VERSION} chart's values (helm show values cilium/cilium --version ${CILIUM_VALUES_VERSION})`)
-        : [];
-    return [...schema, ...hubbleOverride(parsed.values, v, ok)].map(text => problem("ciliumValues", v.ciliumValues, text));
+    // The key tree on record is the pinned chart's; other versions are refused by the version rules anyway. The
+    // Hubble switches are owned keys (hubbleEnabled/hubbleRelay/hubbleUi), whose prerequisites datapath() checks.
+    if (v.ciliumVersion !== CILIUM_VALUES_VERSION) return [];
+    return ciliumValuesProblems(parsed.values).map(text => problem("ciliumValues", v.ciliumValues, text));
 }
 
 /** The Cilium keys: datapath switches, L2 announcements and the values override. */

@@ -69,5 +69,5 @@ export const RULES_BY_KEY: Readonly<Partial<Record<ConfigKey, string>>> = Object
     l2Interfaces: "Empty patterns, invalid regexes, or constructs Go's RE2 lacks (look-ahead/behind, backreferences).",
     wireguard: "Not true/false.",
     worldIngressPolicy: "Not true/false.",
-    ciliumValues: "Not a YAML mapping; keys the pinned chart's values do not have (did you mean); values of a type its values.schema.json refuses; Hubble UI/Relay without their prerequisites.",
+    ciliumValues: "Not a YAML mapping; keys the program sets (name the config key to use instead, e.g. hubble.ui.enabled → hubbleUi); keys the pinned chart's values do not have (did you mean); values of a type its values.schema.json refuses.",
 });
