@@ -218,6 +218,19 @@ esac`);
         assert.ok(fs.existsSync(path.join(env.STATE_DIR, "confirmed")) && !fs.existsSync(path.join(env.STATE_DIR, "armed")));
     });
 
+    it("going back to audit after a rollback: arm clears the record, confirm and verify do not trip over it", () => {
+        const { sb, env, systemd } = server();
+        sb.run(script("arm-rollback.sh"), ["srv-1", "false", 840], { stdin: rollbackText, env });
+        assert.strictEqual(systemd.fire().code, 0);
+        assert.ok(fs.existsSync(path.join(env.STATE_DIR, "rolled-back")));
+        assert.strictEqual(sb.run(script("arm-rollback.sh"), ["srv-1", "true", 840], { stdin: rollbackText, env }).code, 0);
+        assert.ok(!fs.existsSync(path.join(env.STATE_DIR, "rolled-back")), "the record of the rollback is cleared");
+        fs.writeFileSync(path.join(env.STATE_DIR, "rolled-back"), "rolled back at T\n"); // e.g. another server's record
+        const c = sb.run(script("confirm-enforcement.sh"), ["srv-1", "true"], { env });
+        assert.strictEqual(c.code, 0, c.stderr);
+        assert.match(c.stdout, /audit mode: nothing to confirm/);
+    });
+
     it("audit mode arms nothing and confirms nothing; confirm without an armed timer refuses", () => {
         const { sb, env } = server();
         assert.match(sb.run(script("arm-rollback.sh"), ["srv-1", "true", 840], { stdin: rollbackText, env }).stdout, /no timer armed/);
@@ -318,6 +331,12 @@ esac`);
         ]);
         const probe = sb.calls().find(c => c.includes(" run k3s-cilium-enforce-probe "))!;
         assert.match(probe, /--image=busybox:1\.36\.1 --restart=Never --rm -i --quiet --pod-running-timeout=1s --command -- sh -c nslookup kubernetes\.default\.svc\.cluster\.local/);
+        // Back in audit mode, a rollback recorded by an earlier attempt is history, not a failure.
+        const audit = firstServer({ modes: "Enabled" });
+        fs.mkdirSync(path.join(audit.dir, "state"));
+        fs.writeFileSync(path.join(audit.dir, "state", "rolled-back"), "rolled back at T\n");
+        const a = audit.run(script("verify-enforcement.sh"), ["srv-1", "cluster", "10.0.1.2", 6443, "true", 1, "busybox:1.36.1"], { env: { STATE_DIR: path.join(audit.dir, "state"), INTERVAL: "1" } });
+        assert.strictEqual(a.code, 0, a.stderr);
     });
 
     it("fails, bounded, when a node is NotReady, the probe cannot reach the API, or the agents were rolled back", () => {

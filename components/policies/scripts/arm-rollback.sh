@@ -26,8 +26,10 @@ case "$AUDIT" in true | false) ;; *) fatal "audit must be true or false, got '$A
 case "$DELAY" in '' | *[!0-9]*) fatal "seconds must be a number, got '$DELAY'" ;; esac
 rollback=$(cat)
 if [ "$AUDIT" = "true" ]; then
-    # Audit mode drops nothing, so it cannot cut anyone off: no switch. A timer left from an earlier attempt goes.
+    # Audit mode drops nothing, so it cannot cut anyone off: no switch. A timer or a rollback record left by an
+    # earlier enforcing attempt goes: audit is where that rollback led anyway.
     as_root systemctl stop "$UNIT.timer" >/dev/null 2>&1 || true
+    as_root rm -f "$STATE_DIR/rolled-back" "$STATE_DIR/armed"
     info "audit mode desired: nothing can be cut off, no timer armed"
     exit 0
 fi

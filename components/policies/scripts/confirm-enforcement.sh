@@ -19,12 +19,12 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-if [ -f "$STATE_DIR/rolled-back" ]; then
-    fatal "too late: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")(journalctl -u $UNIT.service on $NODE); after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
-fi
 if [ "$AUDIT" = "true" ]; then
     info "audit mode: nothing to confirm"
     exit 0
+fi
+if [ -f "$STATE_DIR/rolled-back" ]; then
+    fatal "too late: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")(journalctl -u $UNIT.service on $NODE); after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
 fi
 if as_root systemctl is-active --quiet "$UNIT.service"; then
     fatal "the dead-man's switch is rolling enforcement back right now (journalctl -u $UNIT.service on $NODE)"

@@ -32,7 +32,7 @@ fatal() {
         as_root systemctl start "$UNIT.service" >/dev/null 2>&1 || true
         local deadline=$((SECONDS + TIMEOUT))
         until [ -f "$STATE_DIR/rolled-back" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep "$INTERVAL"; done
-        if [ -f "$STATE_DIR/rolled-back" ]; then sed "s/^/${NODE}: verify: /" "$STATE_DIR/rolled-back" >&2; else
+        if [ "$AUDIT" = "false" ] && [ -f "$STATE_DIR/rolled-back" ]; then sed "s/^/${NODE}: verify: /" "$STATE_DIR/rolled-back" >&2; else
             echo "${NODE}: verify: the rollback did not report within ${TIMEOUT}s (journalctl -u $UNIT.service)" >&2
         fi
     fi
