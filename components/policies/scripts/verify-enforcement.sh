@@ -32,7 +32,7 @@ fatal() {
         as_root systemctl start "$UNIT.service" >/dev/null 2>&1 || true
         local deadline=$((SECONDS + TIMEOUT))
         until [ -f "$STATE_DIR/rolled-back" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep "$INTERVAL"; done
-        if [ "$AUDIT" = "false" ] && [ -f "$STATE_DIR/rolled-back" ]; then sed "s/^/${NODE}: verify: /" "$STATE_DIR/rolled-back" >&2; else
+        if [ -f "$STATE_DIR/rolled-back" ]; then sed "s/^/${NODE}: verify: /" "$STATE_DIR/rolled-back" >&2; else
             echo "${NODE}: verify: the rollback did not report within ${TIMEOUT}s (journalctl -u $UNIT.service)" >&2
         fi
     fi
@@ -52,7 +52,7 @@ until_ok() { # <what> <command...>: retries until the command succeeds or the de
 info "ssh ok (reached from the operator's machine after the agents restarted)"
 [ "$CHECKS" = "cluster" ] || exit 0
 
-if [ -f "$STATE_DIR/rolled-back" ]; then
+if [ "$AUDIT" = "false" ] && [ -f "$STATE_DIR/rolled-back" ]; then
     fatal "the dead-man's switch already rolled enforcement back: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")- after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
 fi
 case "$HOST" in *:*) url="https://[${HOST}]:${PORT}" ;; *) url="https://${HOST}:${PORT}" ;; esac
