@@ -1,4 +1,6 @@
 // Wiring only: config → nodes → k3s → Gateway API → Cilium → policies → outputs. Each stage is in components/.
+// First: a Node.js older than package.json's engines stops here, with how to fix it.
+import "./components/shared/node-guard";
 import * as pulumi from "@pulumi/pulumi";
 import { BaselinePolicies, baselinePolicies, CHART_POLICY_AUDIT_MODE, enforcementProblems } from "./components/policies";
 import { Cilium } from "./components/cilium";

@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -62,5 +63,14 @@ describe("runtime: compiled program", () => {
         assert.strictEqual(pkg.scripts.prepare, "npm run build");
         const build = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.build.json"), "utf8"));
         assert.strictEqual(build.compilerOptions.outDir, "bin");
+    });
+});
+
+describe("repository: what is tracked", () => {
+    it("no tracked file matches .gitignore (a file both tracked and ignored is one nobody knows the status of)", () => {
+        const both = execFileSync("git", ["ls-files", "--cached", "--ignored", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).trim();
+        assert.strictEqual(both, "", `tracked and ignored:\n${both}`);
+        const tracked = execFileSync("git", ["ls-files", "components/outputs.ts", "node_modules"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n");
+        assert.deepStrictEqual(tracked, ["components/outputs.ts"], "components/outputs.ts is source; node_modules never is");
     });
 });
