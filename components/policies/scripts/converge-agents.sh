@@ -51,8 +51,8 @@ if [ "${#stale[@]}" -eq 0 ]; then
     exit 0
 fi
 
-wait_replaced() { # <old-pod> <node>: a Ready replacement on the node that runs the desired mode
-    local old=$1 node=$2 deadline=$((SECONDS + TIMEOUT)) name ready
+wait_replaced() { # <old-pod> <node> <deadline>: a Ready replacement on the node that runs the desired mode
+    local old=$1 node=$2 deadline=$3 name ready
     while [ "$SECONDS" -lt "$deadline" ]; do
         while read -r name ready; do
             if [ -n "$name" ] && [ "$name" != "$old" ] && [ "$ready" = "true" ] && [ "$(agent_mode "$name")" = "$want" ]; then
@@ -74,9 +74,11 @@ for ((i = 0; i < ${#stale[@]}; i += BATCH)); do
         info "$node: $pod runs PolicyAuditMode $mode, restarting it for $want"
         kc delete pod "$pod" --wait=false >/dev/null || fatal "cannot delete $pod"
     done
+    # One deadline per batch, so a batch never takes longer than <seconds-per-batch> (the timer's budget counts on it).
+    batch_deadline=$((SECONDS + TIMEOUT))
     for entry in "${batch[@]}"; do
         read -r pod node _ <<<"$entry"
-        wait_replaced "$pod" "$node"
+        wait_replaced "$pod" "$node" "$batch_deadline"
         restarted+=("$node")
     done
 done

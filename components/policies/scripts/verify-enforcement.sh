@@ -39,11 +39,13 @@ fatal() {
     exit 1
 }
 kc() { as_root timeout 60 k3s kubectl "$@"; }
+# One deadline for every check together: the dead-man's switch budgets <timeout> for the whole verification.
+DEADLINE=$((SECONDS + TIMEOUT))
 until_ok() { # <what> <command...>: retries until the command succeeds or the deadline passes
-    local what=$1 deadline=$((SECONDS + TIMEOUT))
+    local what=$1
     shift
     until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$deadline" ] || fatal "$what: not within ${TIMEOUT}s"
+        [ "$SECONDS" -lt "$DEADLINE" ] || fatal "$what: not within ${TIMEOUT}s"
         sleep "$INTERVAL"
     done
     info "$what: ok"
