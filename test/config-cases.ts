@@ -4,7 +4,7 @@ export interface BadCase {
     why: string;
     stack: "local" | "prod";
     overrides: Record<string, unknown>;
-    ctx?: { stack: string; hcloudTokenSet: boolean; secretKeys?: string[] };
+    ctx?: { stack: string; hcloudTokenSet: boolean; secretKeys?: string[]; host?: { cpus: number; memoryGiB: number } };
     /** The error must name this key (as written in the stack file)... */
     key: string;
     /** ...show this value... */
@@ -64,6 +64,8 @@ export const BAD_19: BadCase[] = [
     { why: "Colima VM with one CPU", stack: "local", overrides: { colimaCpus: 1 }, key: "colimaCpus", value: "1", accepted: /below what k3s \+ Cilium need .*accepted: 2 or more/ },
     { why: "Colima VM with 1 GiB of memory", stack: "local", overrides: { colimaMemoryGiB: 1 }, key: "colimaMemoryGiB", value: "1", accepted: /accepted: 2 or more/ },
     { why: "Colima VM with a 10 GiB disk", stack: "local", overrides: { colimaDiskGiB: 10 }, key: "colimaDiskGiB", value: "10", accepted: /accepted: 20 or more/ },
+    { why: "Colima VM with more CPUs than the host", stack: "local", overrides: { colimaCpus: 16 }, ctx: { stack: "local", hcloudTokenSet: false, host: { cpus: 8, memoryGiB: 16 } }, key: "colimaCpus", value: "16", accepted: /this machine has 8 CPUs; accepted: 2 to 8/ },
+    { why: "Colima VM with all the host's memory", stack: "local", overrides: { colimaMemoryGiB: 16 }, ctx: { stack: "local", hcloudTokenSet: false, host: { cpus: 8, memoryGiB: 16 } }, key: "colimaMemoryGiB", value: "16", accepted: /this machine has 16 GiB .*accepted: 2 to 15/ },
     // Cilium overrides
     { why: "Cilium values key the chart does not have", stack: "local", overrides: { ciliumValues: "hubbel:\n  enabled: true\n" }, key: "ciliumValues", value: "\"hubbel:\\n  enabled: true\\n\"", accepted: /key hubbel is not in the Cilium chart's values \(did you mean hubble\?\)/ },
     { why: "nested Cilium values typo", stack: "local", overrides: { ciliumValues: "hubble:\n  relay:\n    enabeld: true\n" }, key: "ciliumValues", value: "\"hubble:\\n  relay:\\n    enabeld: true\\n\"", accepted: /key hubble\.relay\.enabeld is not in the Cilium chart's values \(did you mean hubble\.relay\.enabled\?\)/ },

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { stackConfig } from "./harness";
-import { ClusterConfig, ConfigError, gatewayApiVersionFor, qualified, validateConfig } from "../components/config";
+import * as os from "os";
+import { ClusterConfig, ConfigError, gatewayApiVersionFor, hostSize, qualified, validateConfig } from "../components/config";
 import { BAD_19, BadCase, KNOCK_ON, sshKeyLine } from "./config-cases";
 import { lastRecording, runProgram } from "./harness";
 
@@ -106,6 +107,9 @@ describe("config validation", () => {
         assert.ok(Object.isFrozen(c) && Object.isFrozen(c.cilium) && Object.isFrozen(c.access.sshAllowList));
     });
 
+});
+
+describe("config validation: one row per bad config (key, value, what is accepted)", () => {
     it("names every table row uniquely (a copy-pasted row would hide a missing case)", () => {
         const seen = new Set<string>();
         const dupes = BAD.map(b => b.why).filter(w => seen.has(w) || !seen.add(w));
@@ -123,6 +127,9 @@ describe("config validation", () => {
         });
     }
 
+});
+
+describe("config validation: all at once, secrets masked, defaults", () => {
     it("reports three problems as three errors, all at once", () => {
         const r = validate("prod", { controlPlaneCount: 2, tunnelProtocol: "gre", hubbleRelay: false });
         assert.ok(!r.ok);
@@ -222,5 +229,16 @@ describe("config validation through the Pulumi runtime (loadConfig)", () => {
     it("sees keys outside the project namespace: a near-miss namespace is refused with 'did you mean'", async () => {
         await assert.rejects(runProgram({ stack: "local", overrides: { "k3s-cillium:workerCount": 3 } }),
             (e: Error) => e.message.includes("k3s-cillium:workerCount = \"3\": namespace \"k3s-cillium\" is not this project's") && e.message.includes("did you mean k3s-cilium:workerCount?"));
+    });
+});
+
+describe("config validation: the host's size (Colima)", () => {
+    it("loadConfig checks the VM against this machine unless evaluated elsewhere (the host-tools switch)", async () => {
+        const { SKIP_HOST_TOOLS_ENV } = await import("../components/nodes/host-tools");
+        assert.strictEqual(hostSize({ [SKIP_HOST_TOOLS_ENV]: "1" }), undefined, "the host-tools switch also turns off the host-size check");
+        assert.deepStrictEqual(hostSize({}), { cpus: os.cpus().length, memoryGiB: Math.floor(os.totalmem() / 2 ** 30) });
+        const r = validateConfig(stackConfig("local", { colimaCpus: 64 }), { ...localCtx, host: { cpus: 4, memoryGiB: 8 } });
+        assert.ok(!r.ok && r.errors.some(e => e.startsWith("k3s-cilium:colimaCpus = 64: this machine has 4 CPUs")));
+        assert.ok(validateConfig(stackConfig("prod", { colimaCpus: 4 }), { ...prodCtx, host: { cpus: 2, memoryGiB: 8 } }).ok, "hetzner ignores the host");
     });
 });

@@ -1,3 +1,4 @@
+import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { qualified } from "./keys";
 import { ClusterConfig, ConfigError, validateConfig } from "./validate";
@@ -17,6 +18,15 @@ export interface ConfigSecrets {
 }
 
 /**
+ * The size of the machine the program runs on (the Colima host), or undefined where the program is evaluated
+ * elsewhere (tests, render). The switch is SKIP_HOST_TOOLS_ENV of components/nodes/host-tools.ts, named here
+ * because that module imports this one.
+ */
+export function hostSize(env: NodeJS.ProcessEnv = process.env): { cpus: number; memoryGiB: number } | undefined {
+    return env.K3S_CILIUM_SKIP_HOST_TOOLS === "1" ? undefined : { cpus: os.cpus().length, memoryGiB: Math.floor(os.totalmem() / 2 ** 30) };
+}
+
+/**
  * The ONE place that reads stack config. Reads every key of the project namespace, validates it as a whole and
  * throws a ConfigError listing every problem before any resource exists.
  */
@@ -27,7 +37,8 @@ export function loadConfig(): { config: ClusterConfig; secrets: ConfigSecrets } 
     // The runtime knows which keys were set with --secret; their values never appear in an error message.
     const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
     const secretKeys = Object.keys(raw).filter(k => runtimeConfig.isConfigSecret?.(k));
-    const result = validateConfig(raw, { stack: pulumi.getStack(), hcloudTokenSet: hcloudToken !== "", secretKeys });
+    const host = hostSize();
+    const result = validateConfig(raw, { stack: pulumi.getStack(), hcloudTokenSet: hcloudToken !== "", secretKeys, host });
     if (!result.ok) {
         throw new ConfigError(result.errors);
     }

@@ -10,6 +10,8 @@ export interface ValidationContext {
     hcloudTokenSet: boolean;
     /** Fully-qualified keys whose values are secrets: errors show "[secret]" instead of the value. */
     secretKeys?: readonly string[];
+    /** The machine the program runs on (the Colima host), when known: a VM larger than it cannot start. */
+    host?: { readonly cpus: number; readonly memoryGiB: number };
 }
 
 /** One refusal: the key as written (bare project keys are qualified when printed), its value, and what is accepted. */
