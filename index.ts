@@ -7,7 +7,7 @@ import { Cilium } from "./components/cilium";
 import { ConfigError, loadConfig } from "./components/config";
 import { GatewayApiCrds } from "./components/gateway-api";
 import { ciliumMtu, HetznerCloud } from "./components/hetzner-cloud";
-import { K3sCluster } from "./components/k3s";
+import { K3sCluster, lifecycleGate, lifecycleStateOf, previousLifecycleState } from "./components/k3s";
 import { assertHostTools, ClusterNodes, ColimaNodes, HetznerNodes, operatorKubeconfig } from "./components/nodes";
 import { operatorCommands } from "./components/outputs";
 import { assertBuildFresh, withShallowStackTraces } from "./components/shared/runtime";
@@ -19,11 +19,16 @@ const policyProblems = enforcementProblems(config, baselinePolicies(config));
 if (policyProblems.length) throw new ConfigError(policyProblems);
 assertHostTools(config);
 
+// What the previous `up` deployed (a self StackReference); a change that would lose quorum or replace several
+// servers at once is refused before any machine is registered (components/k3s/previous-state.ts).
+const previousState = previousLifecycleState(config);
+const gate = lifecycleGate(previousState, config);
+
 const cluster = withShallowStackTraces(() => {
     // 2. Machines, behind one contract.
     const machines: ClusterNodes & { sshPrivateKey?: pulumi.Output<string>; knownHosts?: pulumi.Output<string>; endpointResources?: pulumi.Resource[] } =
         config.provider === "hetzner"
-            ? new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey })
+            ? new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey, gate })
             : new ColimaNodes("nodes", { config });
 
     // 3. k3s on every node over SSH.
@@ -78,3 +83,5 @@ export const sshPrivateKey = machines.sshPrivateKey;
 export const sshKnownHosts = machines.knownHosts;
 /** Hetzner cloud parts that run (npm run verify checks them) and the MTU Cilium was given. */
 export const hetznerCloudParts = { cloudController: !!hetznerCloud?.ccm, csiDriver: !!hetznerCloud?.csi, ciliumMtu: ciliumMtu(config)?.deviceMtu ?? null };
+/** What this `up` deployed, read back by the next one (components/k3s/lifecycle.ts); waits for the gate. */
+export const lifecycleState = gate.apply(() => lifecycleStateOf(config));

@@ -38,6 +38,11 @@ export interface RunOptions {
      * has a public interface on a stack deployed before the private default): merged over the mocked state.
      */
     liveState?: Record<string, Record<string, unknown>>;
+    /**
+     * The stack's outputs from its previous update, as its self StackReference reads them (components/k3s/
+     * previous-state.ts), e.g. `{ lifecycleState: … }`. Default: none (a new stack).
+     */
+    previousOutputs?: Record<string, unknown>;
 }
 
 function hasSecret(v: any): boolean {
@@ -103,6 +108,9 @@ function unwrap(v: any): any {
 
 const memo = new Map<string, Promise<Graph>>();
 
+/** The organization the mocked engine reports (the name self-managed backends use for every stack). */
+export const MOCK_ORGANIZATION = "organization";
+
 /**
  * Runs index.ts for a stack; rejects with the program's own error (e.g. ConfigError) if it throws. Graphs are
  * read-only, so identical runs are shared between callers (runs are serialised: the Pulumi runtime is global).
@@ -143,12 +151,15 @@ async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     recordingOn = opts.record ?? true;
     const local = recording;
     await pulumi.runtime.setMocks({
-        newResource: args => ({
-            id: args.custom ? numericId(args.name) : undefined,
-            state: { ...mockState(args.type, args.name, args.inputs), ...(opts.liveState?.[args.name] ?? {}) },
-        }),
+        newResource: args => args.type === "pulumi:pulumi:StackReference"
+            // A StackReference is read (ReadResource), not registered: its state is the referenced stack's outputs.
+            ? { id: args.inputs.name, state: { name: args.inputs.name, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] } }
+            : {
+                id: args.custom ? numericId(args.name) : undefined,
+                state: { ...mockState(args.type, args.name, args.inputs), ...(opts.liveState?.[args.name] ?? {}) },
+            },
         call: args => args.inputs,
-    }, PROJECT, opts.stack, opts.preview ?? false);
+    }, PROJECT, opts.stack, opts.preview ?? false, MOCK_ORGANIZATION);
     const entry = require.resolve(path.join(ROOT, opts.entry ?? "index.ts"));
     delete require.cache[entry];
     try {

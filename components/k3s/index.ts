@@ -11,6 +11,8 @@ import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 
 export * from "./config";
 export * from "./node-steps";
+export * from "./lifecycle";
+export * from "./previous-state";
 
 export interface K3sClusterArgs {
     config: ClusterConfig;
