@@ -1,6 +1,9 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import * as YAML from "yaml";
-import { lastRecording, resolve, runProgram, stackConfig } from "./harness";
+import { lastRecording, mockHostKey, resolve, ROOT, runProgram, stackConfig } from "./harness";
+import { sandbox } from "./shell";
 import { validateConfig } from "../components/config";
 import { apiLoadBalancerProblems, liveLoadBalancerProblem, withFailoverContexts } from "../components/nodes";
 
@@ -119,5 +122,74 @@ describe("API access: the operator's kubeconfig keeps working with one server do
         const doc = YAML.parse(withFailoverContexts(kc, "c", [{ name: "s1", address: "2001:db8::1" }], 6443));
         assert.deepStrictEqual(doc.clusters.map((c: any) => c.cluster.server), ["https://x:6443", "https://[2001:db8::1]:6443", "https://127.0.0.1:16443"]);
         assert.throws(() => withFailoverContexts(kc, "other", [], 6443), /no cluster\/context named other/);
+    });
+});
+
+describe("SSH host keys on servers created before pinning (sshHostKeyAdoption)", () => {
+    it("one unverified command per server installs the generated key; every other command waits for it and verifies it", async () => {
+        const g = await runProgram({ stack: "prod", overrides: { sshHostKeyAdoption: true } });
+        const servers = g.ofType("hcloud:index/server:Server");
+        for (const s of servers) {
+            const adopt = g.get(`${s.name}-host-key-adopt`, "command:remote:Command");
+            const key = mockHostKey(`${s.name}-host-key`);
+            assert.strictEqual(adopt.inputs.connection.hostKey, undefined, "the old key is unknown: this one connection cannot verify it");
+            assert.ok(adopt.secretInputs.includes("stdin") && adopt.inputs.stdin === key.privateKeyOpenssh, `${adopt.name}: the private key travels on secret stdin`);
+            assert.ok((adopt.inputs.create as string).endsWith(`adopt-host-key.sh ${s.name} '${key.publicKeyOpenssh.trim()}'`), adopt.inputs.create.slice(-120));
+            const others = g.ofType("command:remote:Command").filter(c => c !== adopt && c.inputs.connection.host === adopt.inputs.connection.host);
+            assert.ok(others.length >= 2, `${s.name}: its commands are checked`);
+            for (const c of others) {
+                assert.strictEqual(c.inputs.connection.hostKey, key.publicKeyOpenssh, `${c.name} does not pin the adopted key`);
+                assert.ok(g.dependsOn(c, adopt), `${c.name} does not wait for the key to be installed`);
+            }
+        }
+        const plain = await runProgram({ stack: "prod" });
+        assert.deepStrictEqual(plain.resources.filter(r => r.name.endsWith("-host-key-adopt")), [], "off by default: new servers get their key from cloud-init");
+    });
+
+    describe("adopt-host-key.sh", () => {
+        const script = path.join(ROOT, "components", "nodes", "scripts", "adopt-host-key.sh");
+        const PUB = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5new";
+        const PRIV = "-----BEGIN OPENSSH PRIVATE KEY-----\nnew\n-----END OPENSSH PRIVATE KEY-----";
+        function setup() {
+            const sb = sandbox();
+            const sshDir = path.join(sb.dir, "etc-ssh");
+            fs.mkdirSync(sshDir);
+            fs.writeFileSync(path.join(sshDir, "ssh_host_ed25519_key.pub"), "ssh-ed25519 AAAAold root@image\n");
+            // ssh-keygen -y -f <file>: the public half of the mock private keys is "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5<line 2>".
+            sb.stub("ssh-keygen", 'f=${@: -1}; printf "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5%s\\n" "$(sed -n 2p "$f")"');
+            sb.stub("systemctl", 'log "systemctl $*"');
+            return { sb, sshDir, run: (stdin: string) => sb.run(script, ["k3s-cilium-server-1", `${PUB} comment`], { stdin, env: { SSH_DIR: sshDir } }) };
+        }
+
+        it("installs the key pair (0600/0644) and reloads sshd; a rerun changes nothing", () => {
+            const { sb, sshDir, run } = setup();
+            try {
+                const r = run(PRIV);
+                assert.strictEqual(r.code, 0, r.stderr);
+                assert.strictEqual(fs.readFileSync(path.join(sshDir, "ssh_host_ed25519_key"), "utf8"), `${PRIV}\n`);
+                assert.strictEqual(fs.statSync(path.join(sshDir, "ssh_host_ed25519_key")).mode & 0o777, 0o600);
+                assert.strictEqual(fs.readFileSync(path.join(sshDir, "ssh_host_ed25519_key.pub"), "utf8"), `${PUB} comment\n`);
+                assert.strictEqual(fs.statSync(path.join(sshDir, "ssh_host_ed25519_key.pub")).mode & 0o777, 0o644);
+                assert.deepStrictEqual(sb.calls(), ["systemctl reload ssh"]);
+                assert.deepStrictEqual(fs.readdirSync(sshDir).filter(f => f.startsWith(".adopt")), [], "no temp file left");
+                const again = run(PRIV);
+                assert.strictEqual(again.code, 0, again.stderr);
+                assert.match(again.stdout, /host key already installed/);
+                assert.deepStrictEqual(sb.calls(), ["systemctl reload ssh"], "no second reload");
+            } finally { fs.rmSync(sb.dir, { recursive: true, force: true }); }
+        });
+
+        it("refuses a private key that does not belong to the public key, in one line, and changes nothing", () => {
+            const { sb, sshDir, run } = setup();
+            try {
+                const r = run(PRIV.replace("\nnew\n", "\nother\n"));
+                assert.strictEqual(r.code, 1);
+                assert.strictEqual(r.stderr.trim(), "k3s-cilium-server-1: adopt-host-key: ERROR: the private key on stdin does not belong to ssh-ed25519 AAAAC3NzaC1lZDI1NTE5new");
+                assert.strictEqual(fs.readFileSync(path.join(sshDir, "ssh_host_ed25519_key.pub"), "utf8"), "ssh-ed25519 AAAAold root@image\n");
+                assert.ok(!fs.existsSync(path.join(sshDir, "ssh_host_ed25519_key")));
+                assert.deepStrictEqual(fs.readdirSync(sshDir).filter(f => f.startsWith(".adopt")), []);
+                assert.deepStrictEqual(sb.calls(), []);
+            } finally { fs.rmSync(sb.dir, { recursive: true, force: true }); }
+        });
     });
 });

@@ -44,6 +44,7 @@ export const CONFIG_KEYS = {
     serverImage: { type: "string", default: "ubuntu-24.04", description: "Hetzner image of every server." },
     publicIpv4: { type: "boolean", default: true, description: "Give Hetzner servers a public IPv4 (SSH from the operator uses it)." },
     publicIpv6: { type: "boolean", default: true, description: "Give Hetzner servers a public IPv6." },
+    sshHostKeyAdoption: { type: "boolean", default: false, description: "hetzner: for servers created before SSH host keys were pinned: one command per server installs the program's host key over a connection that does not verify the old one (trust on first use, once); every other command verifies the new key. Set it for one pulumi up, then remove it." },
     publicApiLoadBalancer: { type: "boolean", default: false, description: "hetzner: give the API load balancer a public interface. Its 6443 is then open to the whole internet (Hetzner load balancers take no firewall; apiAllowList does not apply), so it also needs allowWorldOpenAccess: true. Default: private; the API is reached on the servers' allow-listed public IPs or through the SSH tunnel in the commands output." },
     colimaProfile: { type: "string", default: "k3s-cilium", description: "Colima profile name of the local VM." },
     colimaCpus: { type: "integer", default: 4, description: "vCPUs of the Colima VM." },

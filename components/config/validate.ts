@@ -51,6 +51,8 @@ export interface ClusterConfig {
         readonly csiDriver: boolean;
         /** The API load balancer has a public interface (opt-in; components/nodes/rules.ts). */
         readonly publicApiLoadBalancer: boolean;
+        /** Install the generated host keys on servers created before pinning (components/nodes/hetzner.ts). */
+        readonly sshHostKeyAdoption: boolean;
     };
     readonly colima: {
         readonly profile: string;
@@ -165,6 +167,7 @@ function buildConfig(v: Values, ctx: ValidationContext): ClusterConfig {
             cloudController: v.hcloudCloudController,
             csiDriver: v.hcloudCsiDriver,
             publicApiLoadBalancer: v.publicApiLoadBalancer,
+            sshHostKeyAdoption: v.sshHostKeyAdoption,
         },
         colima: {
             profile: v.colimaProfile,

@@ -4,6 +4,8 @@ import * as tls from "@pulumi/tls";
 import * as YAML from "yaml";
 import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "./contract";
+import { nodeCommand } from "../shared/remote";
+import { loadScript, scriptCommand } from "../shared/script";
 import { firewallRules } from "./firewall";
 import { loadBalancerPrivateAddress, planNodes, serviceHost, usesLoadBalancer } from "./plan";
 import { liveLoadBalancerProblem } from "./rules";
@@ -45,6 +47,21 @@ export function cloudInit(hostKey: HostKeyPair): string {
         ssh_deletekeys: true,
         ssh_keys: { ed25519_private: hostKey.privateKey, ed25519_public: hostKey.publicKey.trim() },
     }, { lineWidth: 0 });
+}
+
+/**
+ * Servers created before host keys were pinned have keys the program never saw: with `sshHostKeyAdoption` one
+ * command per server (the only one that does not verify the old key) installs the generated key, and the pinned
+ * key every other command uses is read through that command's output, so they all wait for it.
+ */
+function adoptHostKey(node: ClusterNode, hostKey: tls.PrivateKey, opts: { parent: pulumi.Resource }): pulumi.Output<string> {
+    const script = loadScript(__dirname, "adopt-host-key.sh");
+    const adopt = nodeCommand(`${node.name}-host-key-adopt`, {
+        node, waitForSsh: true,
+        create: hostKey.publicKeyOpenssh.apply(pk => scriptCommand(script, [node.name, pk.trim()])),
+        stdin: pulumi.secret(hostKey.privateKeyOpenssh),
+    }, { ...opts, additionalSecretOutputs: ["stdin"], customTimeouts: { create: "20m" } });
+    return pulumi.all([adopt.stdout, hostKey.publicKeyOpenssh]).apply(([, publicKey]) => publicKey);
 }
 
 /** One `known_hosts` line per node: what the operator's own `ssh` verifies (stack output `sshKnownHosts`). */
@@ -140,18 +157,19 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
                 labels: labelsFor(config, p.role),
             }, { ...parent, dependsOn: [subnet], ignoreChanges: ["userData"] });
             const sshAddress = config.hetzner.publicIpv4 ? server.ipv4Address : server.ipv6Address;
-            return {
+            const node: ClusterNode = {
                 name: p.name,
                 role: p.role,
                 sshAddress,
                 privateAddress: p.privateAddress,
                 publicIpv6Address: config.hetzner.publicIpv6 ? server.ipv6Address : undefined,
-                connection: {
-                    host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey,
-                    hostKey: hostKey.publicKeyOpenssh,
-                },
+                connection: { host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey },
                 machine: server,
             };
+            node.connection.hostKey = config.hetzner.sshHostKeyAdoption
+                ? adoptHostKey(node, hostKey, { parent: this })
+                : hostKey.publicKeyOpenssh;
+            return node;
         });
         this.knownHosts = pulumi.all(this.nodes.map(n => pulumi.all([n.sshAddress, n.connection.hostKey!])))
             .apply(rows => knownHostsLines(rows.map(([address, hostKey]) => ({ address, hostKey }))));
