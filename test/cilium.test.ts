@@ -109,6 +109,18 @@ describe("cilium: graph", () => {
         assert.ok(chart.provider.includes("pulumi:providers:kubernetes::k3s-cilium-k8s"), `chart provider ${chart.provider}`);
     });
 
+    it("a chart change (values or version) re-runs the rollout wait and then the CRD gate", async () => {
+        const rollout = g.get("k3s-cilium-cilium-rollout");
+        const gate = g.get("k3s-cilium-cilium-crd-gate");
+        // The chart version is not in the values: it must be a trigger of its own, on both commands.
+        assert.strictEqual(rollout.inputs.triggers[1], g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.version);
+        assert.deepStrictEqual(gate.inputs.triggers, rollout.inputs.triggers, "the gate is replaced whenever the rollout is");
+        const other = await runProgram({ stack: "prod", overrides: { operatorReplicas: 1 } });
+        const otherRollout = other.get("k3s-cilium-cilium-rollout");
+        assert.notStrictEqual(otherRollout.inputs.triggers[0], rollout.inputs.triggers[0], "a values change changes the trigger");
+        assert.deepStrictEqual(other.get("k3s-cilium-cilium-crd-gate").inputs.triggers, otherRollout.inputs.triggers);
+    });
+
     it("the Gateway API version follows the Cilium minor", async () => {
         const urls = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file as string);
         assert.deepStrictEqual(urls, gatewayApiCrds("v1.2.0").map(c => c.url));

@@ -87,14 +87,19 @@ export class Cilium extends pulumi.ComponentResource {
             values: this.values,
         }, { ...inCluster, dependsOn: [...args.dependsOn, this.guard, this.hubbleTls] });
 
+        // Every chart change (values or version) rolls the agents and may bring new CRDs: the rollout wait and the
+        // CRD gate carry the same triggers, so a change replaces both and their `create` runs again, in order
+        // (@pulumi/command 1.2.1: a triggers change is a replacement; both scripts only wait, so a re-run converges).
+        // The chart version is not part of the values, so it is listed on its own.
+        const chartTriggers = [valuesHash, config.versions.cilium];
         this.rollout = nodeCommand(`${config.clusterName}-cilium-rollout`, {
             node: firstServer, create: scriptCommand(script("rollout.sh"), [firstServer.name, 600]),
-            // Every chart change rolls the agents; wait for that rollout too.
-            triggers: [valuesHash],
+            triggers: chartTriggers,
         }, { parent, dependsOn: [this.chart], customTimeouts: { create: "15m", update: "15m" } });
 
         this.crdGate = nodeCommand(`${config.clusterName}-cilium-crd-gate`, {
             node: firstServer, create: scriptCommand(script("crd-gate.sh"), [firstServer.name, 180, ...gatedCrds(config)]),
+            triggers: chartTriggers,
         }, { parent, dependsOn: [this.rollout] });
 
         if (config.cilium.l2Announcements) {
