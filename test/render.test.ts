@@ -167,6 +167,18 @@ describe("npm run render: command line", function () {
         });
     }
 
+    it("a broken stack file: exit 1, one line naming the file, line and problem, no stack trace", () => {
+        const file = path.join(ROOT, "Pulumi.broken-render-test.yaml");
+        fs.writeFileSync(file, "config:\n  k3s-cilium:provider: colima\n  k3s-cilium:provider: hetzner\n");
+        try {
+            const r = cli(["--stack", "broken-render-test", "--out", tempDir("render-broken-")]);
+            assert.match(r.stderr, /^npm run render: Pulumi\.broken-render-test\.yaml:3:3: duplicate key k3s-cilium:provider .*\n$/);
+            assert.strictEqual(r.code, 1);
+        } finally {
+            fs.rmSync(file, { force: true });
+        }
+    });
+
     it("--stack=prod renders (the = form is accepted)", () => {
         const out = tempDir("render-eq-");
         const r = cli(["--stack=prod", `--out=${out}`]);

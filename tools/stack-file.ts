@@ -23,8 +23,8 @@ export function listStacks(root: string = ROOT): string[] {
 }
 
 /**
- * The one place that reads a stack file's `config:` section (raw values as written). Kept alone so that it can
- * switch to the config module's own stack-file parser (file, line and problem in its errors) when that lands.
+ * The one place tools read a stack file's `config:` section (values as written), through the config module's
+ * parser: a broken file fails with one line per problem naming the file, line and what is wrong.
  */
 export function readStackFile(stack: string, root: string = ROOT): Record<string, unknown> {
     const file = stackFilePath(stack, root);
