@@ -51,7 +51,7 @@ esac`);
             "  Kubernetes API or API load-balancer health check: reserved:world 10.0.1.2 (ID:2) -> reserved:host 10.0.1.11 (ID:1):6443/tcp, 1 flow(s); to allow it: add the source CIDR to k3s-cilium:apiAllowList (policy host-allow-kube-api; the load balancer's private address is allowed already)",
             "  SSH: reserved:world 198.51.100.23 (ID:2) -> reserved:host 203.0.113.1 (ID:1):22/tcp, 2 flow(s); to allow it: add the source CIDR to k3s-cilium:sshAllowList (policy host-allow-ssh)",
             "  SSH: reserved:world 198.51.100.23 (ID:2) -> reserved:host 203.0.113.2 (ID:1):22/tcp, 1 flow(s); to allow it: add the source CIDR to k3s-cilium:sshAllowList (policy host-allow-ssh)",
-            "  etcd between servers: reserved:remote-node 10.0.1.10 (ID:6) -> reserved:host 10.0.1.12 (ID:1):2380/tcp, 1 flow(s); to allow it: allow it from the cluster's nodes (policy host-allow-etcd)",
+            "  etcd client and peer traffic: reserved:remote-node 10.0.1.10 (ID:6) -> reserved:host 10.0.1.12 (ID:1):2380/tcp, 1 flow(s); to allow it: allow it from the cluster's nodes (policy host-allow-etcd)",
         ]);
         assert.match(lines[lines.length - 1], /pulumi config set k3s-cilium:enforcementAcceptAuditedFlows true$/);
         // Every agent was asked, over a bounded kubectl exec, for the window's AUDIT and DROPPED flows.

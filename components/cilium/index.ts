@@ -5,9 +5,11 @@ import { ClusterConfig } from "../config";
 import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { contentHash, loadScript, scriptCommand } from "../shared/script";
+import { datapath } from "./datapath";
 import { HubbleTls } from "./hubble-tls";
 import { CiliumEndpoint, ciliumValues, HelmValues } from "./values";
 
+export * from "./datapath";
 export * from "./hubble-tls";
 export * from "./values";
 
@@ -33,11 +35,6 @@ const script = (name: string) => loadScript(__dirname, name);
 /** The CRDs the gate waits for with this config. */
 export function gatedCrds(config: ClusterConfig): string[] {
     return [...POLICY_CRDS, ...(config.cilium.l2Announcements ? L2_CRDS : [])];
-}
-
-/** Datapath identity from the final values (after the stack override), for the change guard. */
-export function datapathOf(values: HelmValues): string {
-    return values.routingMode === "native" ? "native" : `tunnel/${String(values.tunnelProtocol)}`;
 }
 
 /** L2 announcements: one IP pool from config and a policy announcing LoadBalancer IPs on the node interfaces. */
@@ -70,7 +67,7 @@ export class Cilium extends pulumi.ComponentResource {
         this.values = ciliumValues(config, args.endpoint, { policyAuditMode: args.policyAuditMode });
         const valuesHash = contentHash(this.values);
 
-        const guardCmd = scriptCommand(script("datapath-guard.sh"), [firstServer.name, datapathOf(this.values)]);
+        const guardCmd = scriptCommand(script("datapath-guard.sh"), [firstServer.name, datapath(config).mode]);
         this.guard = nodeCommand(`${config.clusterName}-datapath-guard`, {
             node: firstServer, create: guardCmd, update: guardCmd,
         }, { parent, dependsOn: args.dependsOn });

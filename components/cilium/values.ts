@@ -1,4 +1,5 @@
 import { ClusterConfig } from "../config";
+import { datapathHelmValues } from "./datapath";
 import { hubbleTlsValues } from "./hubble-tls";
 import { ciliumMtu } from "../hetzner-cloud/mtu";
 
@@ -35,10 +36,7 @@ export function ciliumValues(config: ClusterConfig, endpoint: CiliumEndpoint, op
         kubeProxyReplacement: true,
         k8sServiceHost: endpoint.serviceHost,
         k8sServicePort: endpoint.port,
-        routingMode: c.routingMode,
-        ...(c.routingMode === "tunnel"
-            ? { tunnelProtocol: c.tunnelProtocol }
-            : { ipv4NativeRoutingCIDR: config.network.podCidr, autoDirectNodeRoutes: true }),
+        ...datapathHelmValues(config), // routing, tunnel protocol and port, encryption: datapath.ts owns them
         ipam: { mode: "kubernetes" },
         ipv4: { enabled: true },
         ipv6: { enabled: v6 },
@@ -64,7 +62,6 @@ export function ciliumValues(config: ClusterConfig, endpoint: CiliumEndpoint, op
         hostFirewall: { enabled: c.hostFirewall },
         l2announcements: { enabled: c.l2Announcements },
         ...(c.l2Announcements ? { k8sClientRateLimit: { qps: 20, burst: 40 } } : {}),
-        encryption: c.wireguard ? { enabled: true, type: "wireguard" } : { enabled: false },
         // The underlying device's MTU where it is a documented fact (components/hetzner-cloud/mtu.ts); 0 = auto-detect.
         ...(ciliumMtu(config) ? { MTU: ciliumMtu(config)!.deviceMtu } : {}),
     };

@@ -44,13 +44,17 @@ export const OWNED_VALUE_PATHS: Readonly<Record<string, string>> = Object.freeze
     kubeProxyReplacement: "", k8sServiceHost: "", k8sServicePort: "apiPort", "ipam.mode": "", "ipv4.enabled": "",
     "bpf.masquerade": "", enableIPv4Masquerade: "", MTU: "",
     routingMode: "routingMode", tunnelProtocol: "tunnelProtocol", ipv4NativeRoutingCIDR: "podCidr", autoDirectNodeRoutes: "routingMode",
+    // The protocol's port, which the host policies allow (components/cilium/datapath.ts owns the datapath).
+    tunnelPort: "",
+    // The rollout wait relies on pods restarting when their config changes.
+    rollOutCiliumPods: "", "operator.rollOutPods": "", "hubble.relay.rollOutPods": "", "hubble.ui.rollOutPods": "",
     "ipv6.enabled": "ipv6", enableIPv6Masquerade: "ipv6",
     "operator.replicas": "operatorReplicas",
     policyEnforcementMode: "policyEnforcementMode", policyAuditMode: "policyAuditMode",
     "gatewayAPI.enabled": "gatewayApi", "gatewayAPI.gatewayClass.create": "gatewayApi",
-    "hubble.enabled": "hubbleEnabled", "hubble.relay.enabled": "hubbleRelay", "hubble.ui.enabled": "hubbleUi", "hubble.tls": "",
+    "hubble.enabled": "hubbleEnabled", "hubble.relay.enabled": "hubbleRelay", "hubble.ui.enabled": "hubbleUi", "hubble.tls": "", "hubble.relay.tls": "",
     "bgpControlPlane.enabled": "bgpControlPlane", "hostFirewall.enabled": "hostFirewall", "l2announcements.enabled": "l2Announcements",
-    "encryption.enabled": "wireguard", "encryption.type": "wireguard",
+    encryption: "wireguard",
 });
 
 function owned(p: string): string | undefined {

@@ -2,6 +2,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config";
 import { K3S_INSTALLER } from "../config/versions";
+import { tunnelRequirement } from "../cilium/datapath";
 import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand, scriptSequence } from "../shared/script";
@@ -29,11 +30,6 @@ export interface NodeSteps {
  * running command) and fails with one line instead.
  */
 export const K3S_START_TIMEOUT_SECONDS = 600;
-
-/** Tunnel protocol the preflight must find in the kernel. */
-export function tunnelRequirement(config: ClusterConfig): "geneve" | "vxlan" | "none" {
-    return config.cilium.routingMode === "tunnel" ? config.cilium.tunnelProtocol : "none";
-}
 
 /**
  * One node's config.yaml with its tokens: always a secret Output, whatever the inputs, because it carries a token.

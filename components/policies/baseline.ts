@@ -1,5 +1,6 @@
 import { ClusterConfig } from "../config";
-import { firewallRules, loadBalancerPrivateAddress, usesLoadBalancer } from "../nodes";
+import { joiningNodesCidr, NodePortKind, NodeToNodePort, nodeToNodePorts } from "../cilium/datapath";
+import { loadBalancerPrivateAddress, usesLoadBalancer } from "../nodes";
 
 /** Label k3s puts on server nodes (kubeadm uses "" instead of "true"). */
 export const K3S_CONTROL_PLANE_LABEL = { key: "node-role.kubernetes.io/control-plane", value: "true" } as const;
@@ -27,8 +28,8 @@ const ALL_NODES = { matchLabels: {} };
 
 /**
  * The baseline CiliumClusterwideNetworkPolicies, in apply order. Host policies (which can lock you out of every
- * node) exist only when Cilium's host firewall is on; they are built from the same `firewallRules(config)` as
- * the Hetzner firewall, so the two never disagree on which datapath ports nodes need.
+ * node) exist only when Cilium's host firewall is on; their ports come from `nodeToNodePorts(config)`
+ * (components/cilium/datapath.ts), selected by what each rule is, never by port number.
  */
 export function baselinePolicies(config: ClusterConfig): BaselinePolicy[] {
     const c = config.cilium;
@@ -42,69 +43,7 @@ export function baselinePolicies(config: ClusterConfig): BaselinePolicy[] {
         },
     }];
 
-    if (c.hostFirewall) {
-        const { sshAllowList, apiAllowList } = config.access;
-        const api = String(config.apiPort);
-        policies.push({
-            name: "host-allow-ssh",
-            tier: "host-access",
-            purpose: "SSH 22/tcp to every node from the SSH allow-list",
-            spec: {
-                nodeSelector: ALL_NODES,
-                ingress: sshAllowList.length ? [{ fromCIDR: [...sshAllowList], toPorts: ports({ port: "22", protocol: "TCP" }) }] : [],
-                egress: [{ toEntities: ["all"] }],
-            },
-        });
-        const apiFrom = [...apiAllowList, ...(usesLoadBalancer(config) ? [`${loadBalancerPrivateAddress(config)}/32`] : [])];
-        policies.push({
-            name: "host-allow-kube-api",
-            tier: "host-access",
-            purpose: "the Kubernetes API on servers from the API allow-list, the API load balancer and the cluster",
-            spec: {
-                nodeSelector: { matchLabels: { [K3S_CONTROL_PLANE_LABEL.key]: K3S_CONTROL_PLANE_LABEL.value } },
-                ingress: [
-                    ...(apiFrom.length ? [{ fromCIDR: apiFrom, toPorts: ports({ port: api, protocol: "TCP" }) }] : []),
-                    { fromEntities: ["cluster"], toPorts: ports({ port: api, protocol: "TCP" }) },
-                ],
-            },
-        });
-        // Node-to-node datapath: tunnel, health, Hubble, WireGuard, etcd, kubelet (same list as firewallRules).
-        const datapath = firewallRules(config).nodeToNode.filter(r => r.protocol !== "icmp" && r.port !== api);
-        const serverOnly = datapath.filter(r => r.to === "servers");
-        const everyNode = datapath.filter(r => r.to === "nodes");
-        // Cilium writes a range as port + endPort ("2379-2380" → port "2379", endPort 2380).
-        const toPorts = (rules: typeof datapath) => [{
-            ports: rules.map(r => {
-                const [from, to] = r.port!.split("-");
-                return { port: from, ...(to ? { endPort: Number(to) } : {}), protocol: r.protocol.toUpperCase() };
-            }),
-        }];
-        policies.push({
-            name: "host-allow-cluster-datapath",
-            tier: "host-access",
-            purpose: "what nodes need from each other: the tunnel, health checks, Hubble, WireGuard, kubelet, ICMP echo",
-            spec: {
-                nodeSelector: ALL_NODES,
-                ingress: [
-                    { fromEntities: ["cluster"], toPorts: toPorts(everyNode) },
-                    { fromEntities: ["cluster"], icmps: ICMP_ECHO },
-                    ...(sshAllowList.length || apiAllowList.length
-                        ? [{ fromCIDR: [...new Set([...sshAllowList, ...apiAllowList])], icmps: ICMP_ECHO }] : []),
-                ],
-            },
-        });
-        if (serverOnly.length) {
-            policies.push({
-                name: "host-allow-etcd",
-                tier: "host-access",
-                purpose: "etcd peer and client traffic between the k3s servers",
-                spec: {
-                    nodeSelector: { matchLabels: { [K3S_CONTROL_PLANE_LABEL.key]: K3S_CONTROL_PLANE_LABEL.value } },
-                    ingress: [{ fromEntities: ["remote-node"], toPorts: toPorts(serverOnly) }],
-                },
-            });
-        }
-    }
+    if (c.hostFirewall) policies.push(...hostPolicies(config));
 
     policies.push({
         name: "ep-default",
@@ -145,6 +84,92 @@ export function baselinePolicies(config: ClusterConfig): BaselinePolicy[] {
         });
     }
     return policies.map(p => ({ ...p, spec: { description: p.purpose, ...p.spec } }));
+}
+
+const CONTROL_PLANE_NODES = { matchLabels: { [K3S_CONTROL_PLANE_LABEL.key]: K3S_CONTROL_PLANE_LABEL.value } };
+
+/** Cilium writes a range as port + endPort ("2379-2380" → port "2379", endPort 2380). */
+function toPorts(rules: readonly NodeToNodePort[]) {
+    return [{
+        ports: rules.map(r => {
+            const [from, to] = r.port!.split("-");
+            return { port: from, ...(to ? { endPort: Number(to) } : {}), protocol: r.protocol.toUpperCase() };
+        }),
+    }];
+}
+
+/** "GENEVE 6081/udp, kubelet 10250/tcp": what a rule list allows, for policy descriptions. */
+function describe(rules: readonly NodeToNodePort[]): string {
+    return rules.map(r => `${r.description} ${r.port}/${r.protocol}`).join(", ");
+}
+
+/**
+ * The host (node) policies. Each node-to-node rule is picked by its kind. Nodes running Cilium are `cluster`
+ * (remote-node/host) to each other; a node still joining runs no Cilium yet and is `world`, so the rules it
+ * needs (tunnel, API, etcd, kubelet) are also allowed from the node subnet (Hetzner; Colima has one node).
+ * CIDR rules do not select nodes running Cilium unless the agent runs with `policy-cidr-match-mode: nodes`
+ * (Cilium docs policy/language "Selecting nodes with CIDR / ipBlock", cilium/cilium#28421; before it "only the
+ * remote-node and host entities could select nodes", cilium/cilium-cli#1988), so the subnet rule adds nothing for them.
+ */
+function hostPolicies(config: ClusterConfig): BaselinePolicy[] {
+    const { sshAllowList, apiAllowList } = config.access;
+    const all = nodeToNodePorts(config);
+    const pick = (...kinds: NodePortKind[]) => all.filter(r => kinds.includes(r.kind) && r.protocol !== "icmp");
+    const joining = joiningNodesCidr(config);
+    const whileJoining = (rules: NodeToNodePort[]) => joining ? rules.filter(r => r.whileJoining) : [];
+    const joiningText = (rules: NodeToNodePort[]) => whileJoining(rules).length
+        ? `; ${describe(whileJoining(rules))} also from the node subnet ${joining} (nodes still joining, without Cilium yet)` : "";
+
+    const api = pick("kube-api");
+    const apiFrom = [...apiAllowList, ...(usesLoadBalancer(config) ? [`${loadBalancerPrivateAddress(config)}/32`] : [])];
+    const datapath = pick("tunnel", "health", "hubble", "wireguard", "kubelet");
+    const etcd = pick("etcd");
+    const fromJoining = (rules: NodeToNodePort[]) => whileJoining(rules).length ? [{ fromCIDR: [joining!], toPorts: toPorts(whileJoining(rules)) }] : [];
+    const icmpFrom = [...new Set([...sshAllowList, ...apiAllowList])];
+    return [{
+        name: "host-allow-ssh",
+        tier: "host-access",
+        purpose: "SSH 22/tcp to every node from the SSH allow-list",
+        spec: {
+            nodeSelector: ALL_NODES,
+            ingress: sshAllowList.length ? [{ fromCIDR: [...sshAllowList], toPorts: ports({ port: "22", protocol: "TCP" }) }] : [],
+            egress: [{ toEntities: ["all"] }],
+        },
+    }, {
+        name: "host-allow-kube-api",
+        tier: "host-access",
+        purpose: `the Kubernetes API ${api[0].port}/tcp on servers from the API allow-list, the API load balancer and the cluster${joiningText(api)}`,
+        spec: {
+            nodeSelector: CONTROL_PLANE_NODES,
+            ingress: [
+                ...(apiFrom.length ? [{ fromCIDR: apiFrom, toPorts: toPorts(api) }] : []),
+                { fromEntities: ["cluster"], toPorts: toPorts(api) },
+                ...fromJoining(api),
+            ],
+        },
+    }, {
+        name: "host-allow-cluster-datapath",
+        tier: "host-access",
+        purpose: `what nodes need from each other: ${describe(datapath)} and ICMP echo from the cluster${joiningText(datapath)}`,
+        spec: {
+            nodeSelector: ALL_NODES,
+            ingress: [
+                { fromEntities: ["cluster"], toPorts: toPorts(datapath) },
+                { fromEntities: ["cluster"], icmps: ICMP_ECHO },
+                ...(icmpFrom.length ? [{ fromCIDR: icmpFrom, icmps: ICMP_ECHO }] : []),
+                ...fromJoining(datapath),
+            ],
+        },
+    }, {
+        name: "host-allow-etcd",
+        tier: "host-access",
+        // Cilium identities do not tell servers from agents: remote-node is every node running Cilium.
+        purpose: `${describe(etcd)} on the k3s servers only, from every node running Cilium (remote-node)${joiningText(etcd)}`,
+        spec: {
+            nodeSelector: CONTROL_PLANE_NODES,
+            ingress: [{ fromEntities: ["remote-node"], toPorts: toPorts(etcd) }, ...fromJoining(etcd)],
+        },
+    }];
 }
 
 /** The names the invariant is about: without these, enforcement can lock people out. */

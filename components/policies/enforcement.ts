@@ -1,5 +1,5 @@
 import { ClusterConfig } from "../config";
-import { firewallRules } from "../nodes/firewall";
+import { nodeToNodePorts } from "../cilium/datapath";
 
 /**
  * Commit-confirmed enforcement, as pure decisions. The chain on the graph is
@@ -20,7 +20,7 @@ export interface CriticalTraffic {
 /**
  * What enforcement must never drop: SSH and the API from the allow-lists (and the API load balancer's health
  * checks, which arrive on the API port), the node-to-node datapath (tunnel, health, Hubble, WireGuard, etcd,
- * kubelet: the same list as the Hetzner firewall and the host policies, firewallRules), and DNS.
+ * kubelet: the list the host policies allow, nodeToNodePorts in components/cilium/datapath.ts), and DNS.
  */
 export function criticalTraffic(config: ClusterConfig): CriticalTraffic[] {
     const api = config.apiPort;
@@ -28,14 +28,14 @@ export function criticalTraffic(config: ClusterConfig): CriticalTraffic[] {
         { protocol: "tcp", from: 22, to: 22, what: "SSH", fix: "add the source CIDR to k3s-cilium:sshAllowList (policy host-allow-ssh)" },
         { protocol: "tcp", from: api, to: api, what: "Kubernetes API or API load-balancer health check", fix: "add the source CIDR to k3s-cilium:apiAllowList (policy host-allow-kube-api; the load balancer's private address is allowed already)" },
     ];
-    for (const r of firewallRules(config).nodeToNode) {
+    for (const r of nodeToNodePorts(config)) {
         if (r.protocol === "icmp") {
             rules.push({ protocol: "icmp", from: 0, to: 0, what: r.description, fix: "ICMP echo from the cluster (policy host-allow-cluster-datapath)" });
             continue;
         }
         const [from, to] = r.port!.split("-").map(Number);
-        if (from === api) continue;
-        const policy = r.to === "servers" ? "host-allow-etcd" : "host-allow-cluster-datapath";
+        if (r.kind === "kube-api") continue; // the API rule above
+        const policy = r.kind === "etcd" ? "host-allow-etcd" : "host-allow-cluster-datapath";
         rules.push({ protocol: r.protocol, from, to: to ?? from, what: r.description, fix: `allow it from the cluster's nodes (policy ${policy})` });
     }
     for (const protocol of ["udp", "tcp"] as const) {
