@@ -50,7 +50,7 @@ export const hetznerRules: Rule = input => {
     }
     if (facts.hetzner && !ctx.hcloudTokenSet) {
         problems.push({ key: "hcloud:token", value: undefined, shown: "(not set)",
-            problem: "provider hetzner needs an API token; accepted: pulumi config set --secret hcloud:token <token> (or HCLOUD_TOKEN in the environment)" });
+            problem: "provider hetzner needs an API token; accepted: HCLOUD_TOKEN in the environment (keeps it out of the stack, README \"Security\"), or pulumi config set --secret hcloud:token <token>" });
     }
     return problems;
 };
