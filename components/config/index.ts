@@ -15,6 +15,8 @@ export interface ConfigSecrets {
     sshPrivateKey?: pulumi.Output<string>;
     /** Hetzner API token (`hcloud:token` or HCLOUD_TOKEN; secret), for the in-cluster Hetzner controllers. */
     hcloudToken: pulumi.Output<string>;
+    /** S3 credentials of the etcd snapshot upload (secret), when etcdS3Backups is on. */
+    etcdS3?: pulumi.Output<{ accessKey: string; secretKey: string }>;
 }
 
 /**
@@ -45,6 +47,11 @@ export function loadConfig(): { config: ClusterConfig; secrets: ConfigSecrets } 
     const privateKey = raw[qualified("sshPrivateKey")];
     return {
         config: result.config,
-        secrets: { sshPrivateKey: privateKey ? pulumi.secret(privateKey) : undefined, hcloudToken: pulumi.secret(hcloudToken) },
+        secrets: {
+            sshPrivateKey: privateKey ? pulumi.secret(privateKey) : undefined, hcloudToken: pulumi.secret(hcloudToken),
+            etcdS3: result.config.backup.s3 ? pulumi.secret({
+                accessKey: raw[qualified("etcdS3AccessKey")] ?? "", secretKey: raw[qualified("etcdS3SecretKey")] ?? "",
+            }) : undefined,
+        },
     };
 }

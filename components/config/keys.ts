@@ -71,6 +71,15 @@ export const CONFIG_KEYS = {
     l2Interfaces: { type: "array", default: ["^eth[0-9]+", "^en.+"], description: "Interface regexes for the L2 announcement policy." },
     wireguard: { type: "boolean", default: false, description: "Transparent encryption with WireGuard (51871/udp between nodes)." },
     worldIngressPolicy: { type: "boolean", default: false, description: "Add the opt-in policy that lets pods labelled ingress.k3s-cilium.io/world=true accept ingress from the world." },
+    etcdS3Backups: { type: "boolean", default: false, description: "Scheduled etcd snapshots are also uploaded to S3-compatible storage (off by default; recommended on hetzner: without it snapshots stay on the servers only)." },
+    etcdS3Endpoint: { type: "string", default: "", description: "S3 endpoint host name without scheme (k3s etcd-s3-endpoint), e.g. fsn1.your-objectstorage.com." },
+    etcdS3Bucket: { type: "string", default: "", description: "S3 bucket of the etcd snapshots (k3s etcd-s3-bucket)." },
+    etcdS3Region: { type: "string", default: "", description: "S3 region (k3s etcd-s3-region); empty = k3s' default us-east-1." },
+    etcdS3Folder: { type: "string", default: "", description: "Folder inside the bucket (k3s etcd-s3-folder), e.g. k3s/prod; empty = the bucket root." },
+    etcdS3AccessKey: { type: "string", default: "", description: "S3 access key, set with pulumi config set --secret; required when etcdS3Backups is true." },
+    etcdS3SecretKey: { type: "string", default: "", description: "S3 secret key, set with pulumi config set --secret; required when etcdS3Backups is true." },
+    etcdSnapshotSchedule: { type: "string", default: "0 */12 * * *", description: "When k3s takes scheduled etcd snapshots on every server (cron; k3s etcd-snapshot-schedule-cron)." },
+    etcdSnapshotRetention: { type: "integer", default: 5, description: "Scheduled etcd snapshots kept per server and in the bucket (k3s etcd-snapshot-retention)." },
     ciliumValues: { type: "string", default: "", description: "YAML mapping deep-merged last into the computed Cilium Helm values." },
 } as const satisfies Record<string, KeySpec>;
 

@@ -1,3 +1,4 @@
+import type { EtcdBackupConfig } from "../k3s/backup";
 import { COLIMA_NODE_CIDR, HCLOUD_LOCATIONS, NETWORK_ZONE_BY_LOCATION } from "./constants";
 import {
     COLIMA_VM_TYPES, ColimaVmType, oneOf, POLICY_ENFORCEMENT_MODES, PolicyEnforcementMode, Provider, PROVIDERS,
@@ -81,6 +82,8 @@ export interface ClusterConfig {
         readonly worldIngressPolicy: boolean;
         readonly valuesOverride: Readonly<Record<string, unknown>>;
     };
+    /** etcd snapshots and their upload to S3 (components/k3s/backup.ts); the credentials are ConfigSecrets. */
+    readonly backup: EtcdBackupConfig;
 }
 
 export type ValidationResult = { ok: true; config: ClusterConfig } | { ok: false; errors: string[] };
@@ -194,6 +197,10 @@ function buildConfig(v: Values, ctx: ValidationContext): ClusterConfig {
             wireguard: v.wireguard,
             worldIngressPolicy: v.worldIngressPolicy,
             valuesOverride: "values" in override ? override.values : {},
+        },
+        backup: {
+            s3: v.etcdS3Backups, endpoint: v.etcdS3Endpoint, bucket: v.etcdS3Bucket, region: v.etcdS3Region,
+            folder: v.etcdS3Folder, schedule: v.etcdSnapshotSchedule.trim(), retention: v.etcdSnapshotRetention,
         },
     };
 }

@@ -2,6 +2,7 @@ import * as YAML from "yaml";
 import { ClusterConfig } from "../config";
 import { NodeRole } from "../nodes/contract";
 import { cloudProviderK3sFlags } from "../hetzner-cloud/values";
+import { etcdBackupK3sKeys, etcdS3CredentialKeys } from "./backup";
 
 export interface K3sNodeConfigInput {
     name: string;
@@ -27,6 +28,8 @@ export interface K3sTokens {
     server: string;
     /** Agent token: joins agents only (k3s `agent-token`, server.go: "Shared secret used to join agents to the cluster, but not servers"). */
     agent: string;
+    /** S3 credentials of the etcd snapshot upload (servers only, with etcdS3Backups on). */
+    etcdS3?: { accessKey: string; secretKey: string };
 }
 
 /**
@@ -43,6 +46,7 @@ export function redactK3sConfig(doc: Record<string, unknown>): Record<string, un
     const out = { ...doc };
     if ("token" in out) out.token = TOKEN_PLACEHOLDER;
     if ("agent-token" in out) out["agent-token"] = AGENT_TOKEN_PLACEHOLDER;
+    for (const k of ["etcd-s3-access-key", "etcd-s3-secret-key"]) if (k in out) out[k] = "<secret: set per stack>";
     return out;
 }
 
@@ -92,6 +96,8 @@ export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): 
             "https-listen-port": config.apiPort,
         });
         if (node.isFirstServer) out["cluster-init"] = true;
+        // Scheduled snapshots and their S3 upload run on every server (components/k3s/backup.ts).
+        Object.assign(out, etcdBackupK3sKeys(config.backup));
     }
     // Hetzner cloud controller / CSI driver flags (per role), decided in components/hetzner-cloud/values.ts.
     return cloudProviderK3sFlags(config, node.role, out);
@@ -99,7 +105,8 @@ export function k3sNodeConfig(config: ClusterConfig, node: K3sNodeConfigInput): 
 
 /** The file as written on the node: the config plus its tokens, rendered with a YAML library. */
 export function renderK3sConfig(nodeConfig: Record<string, unknown>, role: NodeRole, tokens: K3sTokens): string {
-    return YAML.stringify({ ...nodeConfig, ...k3sTokenKeys(role, tokens) }, { lineWidth: 0 });
+    const s3 = role === "server" ? etcdS3CredentialKeys({ s3: nodeConfig["etcd-s3"] === true }, tokens.etcdS3) : {};
+    return YAML.stringify({ ...nodeConfig, ...k3sTokenKeys(role, tokens), ...s3 }, { lineWidth: 0 });
 }
 
 export function joinUrl(serviceHost: string, port: number): string {

@@ -6,11 +6,14 @@ import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand } from "../shared/script";
+import { etcdBackupWarning } from "./backup";
 import { joinUrl, rewriteKubeconfig } from "./config";
 import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 
 export * from "./config";
 export * from "./node-steps";
+export * from "./backup";
+export * from "./upgrade";
 export * from "./lifecycle";
 export * from "./previous-state";
 
@@ -22,6 +25,8 @@ export interface K3sClusterArgs {
     endpointResources?: pulumi.Resource[];
     /** Seconds the first command waits for SSH and cloud-init. Default 900. */
     bootTimeoutSeconds?: number;
+    /** S3 credentials of the etcd snapshot upload (secret; ConfigSecrets.etcdS3), when backups are on. */
+    etcdS3Credentials?: pulumi.Output<{ accessKey: string; secretKey: string }>;
 }
 
 const script = (name: string) => loadScript(__dirname, name);
@@ -56,6 +61,8 @@ export class K3sCluster extends pulumi.ComponentResource {
         const agentToken = new random.RandomPassword(`${config.clusterName}-k3s-agent-token`, { length: 64, special: false }, { parent });
         this.agentToken = pulumi.secret(agentToken.result);
 
+        const backupWarning = etcdBackupWarning({ provider: config.provider, etcdS3Backups: config.backup.s3 });
+        if (backupWarning) pulumi.log.warn(backupWarning, this);
         const servers = machines.nodes.filter(n => n.role === "server");
         const agents = machines.nodes.filter(n => n.role === "agent");
         this.firstServer = servers[0];
@@ -63,7 +70,7 @@ export class K3sCluster extends pulumi.ComponentResource {
 
         const ctx: NodeStepsContext = {
             config, parent, bootTimeout, joinUrl: url, tlsSans: machines.endpoint.tlsSans, firstServer: this.firstServer,
-            tokens: { server: this.token, agent: this.agentToken },
+            tokens: { server: this.token, agent: this.agentToken, etcdS3: args.etcdS3Credentials },
         };
         const stepsFor = (node: ClusterNode, installDependsOn: pulumi.Resource[]) => nodeSteps(ctx, node, installDependsOn);
 

@@ -37,13 +37,14 @@ export const K3S_START_TIMEOUT_SECONDS = 600;
 export function nodeConfigFile(
     config: ClusterConfig, node: ClusterNode,
     place: { isFirstServer: boolean; joinUrl: string; tlsSans: pulumi.Input<string[]> },
-    tokens: { server: pulumi.Input<string>; agent: pulumi.Input<string> },
+    tokens: { server: pulumi.Input<string>; agent: pulumi.Input<string>; etcdS3?: pulumi.Input<{ accessKey: string; secretKey: string }> },
 ): pulumi.Output<string> {
-    return pulumi.secret(pulumi.all([place.tlsSans, tokens.server, tokens.agent, node.publicIpv6Address ?? ""]).apply(([sans, server, agent, v6]) =>
+    const s3 = node.role === "server" && tokens.etcdS3 ? pulumi.output(tokens.etcdS3) : pulumi.output(undefined);
+    return pulumi.secret(pulumi.all([place.tlsSans, tokens.server, tokens.agent, node.publicIpv6Address ?? "", s3]).apply(([sans, server, agent, v6, etcdS3]) =>
         renderK3sConfig(k3sNodeConfig(config, {
             name: node.name, role: node.role, privateAddress: node.privateAddress, publicIpv6Address: v6 || undefined,
             isFirstServer: place.isFirstServer, joinUrl: place.joinUrl, tlsSans: sans,
-        }), node.role, { server, agent })));
+        }), node.role, { server, agent, etcdS3 })));
 }
 
 /** What every node's commands share within one cluster. */
@@ -57,7 +58,7 @@ export interface NodeStepsContext {
     joinUrl: string;
     tlsSans: pulumi.Input<string[]>;
     firstServer: ClusterNode;
-    tokens: { server: pulumi.Output<string>; agent: pulumi.Output<string> };
+    tokens: { server: pulumi.Output<string>; agent: pulumi.Output<string>; etcdS3?: pulumi.Output<{ accessKey: string; secretKey: string }> };
 }
 
 /** The two commands of one node: preflight (boot wait, kernel), then install (config, binary, bounded start). */

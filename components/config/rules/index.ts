@@ -1,4 +1,5 @@
 import { k3sConfigProblems } from "../../k3s/rules";
+import { etcdBackupProblems } from "../../k3s/backup";
 import { l2OnHetznerProblems } from "../../hetzner-cloud/rules";
 import { enforcementConfigProblems } from "../../policies/rules";
 import { colimaConfigProblems } from "../../nodes/colima-rules";
@@ -43,6 +44,8 @@ export const RULES: readonly Rule[] = [
         ? enforcementConfigProblems(v).map(([key, text]) => ({ key, value: v[key as keyof typeof v], problem: text })) : [],
     ({ values: v, ok }) => colimaConfigProblems({ provider: ok("provider") ? v.provider : undefined, hostFirewall: ok("hostFirewall") ? v.hostFirewall : undefined, colimaSshPort: ok("colimaSshPort") ? v.colimaSshPort : undefined, apiPort: ok("apiPort") ? v.apiPort : undefined }),
     ({ values: v, ok }) => ok("provider", "controlPlaneCount", "publicApiLoadBalancer", "allowWorldOpenAccess") ? apiLoadBalancerProblems(v) : [],
+    ({ values: v, ok }) => ok("provider", "etcdS3Backups", "etcdS3Endpoint", "etcdS3Bucket", "etcdS3Region", "etcdS3Folder", "etcdSnapshotSchedule", "etcdSnapshotRetention")
+        ? etcdBackupProblems({ ...v, accessKeySet: v.etcdS3AccessKey !== "", secretKeySet: v.etcdS3SecretKey !== "" }).map(([key, text]) => ({ key, value: v[key as keyof typeof v], problem: text })) : [],
 ];
 
 /** Runs every rule group and returns all their problems at once. */

@@ -70,4 +70,13 @@ export const RULES_BY_KEY: Readonly<Partial<Record<ConfigKey, string>>> = Object
     wireguard: "Not true/false.",
     worldIngressPolicy: "Not true/false.",
     ciliumValues: "Not a YAML mapping; keys the program sets (name the config key to use instead, e.g. hubble.ui.enabled → hubbleUi); keys the pinned chart's values do not have (did you mean); values of a type its values.schema.json refuses.",
+    etcdS3Backups: "Not true/false.",
+    etcdS3Endpoint: "Not a host name[:port] without scheme or path, when etcdS3Backups is true.",
+    etcdS3Bucket: "Not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), when etcdS3Backups is true.",
+    etcdS3Region: "Not a region name of lowercase letters, digits and hyphens, when etcdS3Backups is true.",
+    etcdS3Folder: "A leading or trailing slash, when etcdS3Backups is true.",
+    etcdS3AccessKey: "Written in plain text (use pulumi config set --secret); empty when etcdS3Backups is true.",
+    etcdS3SecretKey: "Written in plain text (use pulumi config set --secret); empty when etcdS3Backups is true.",
+    etcdSnapshotSchedule: "Not a five-field cron spec or @daily-style descriptor.",
+    etcdSnapshotRetention: "Not a whole number of at least 1.",
 });

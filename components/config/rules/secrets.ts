@@ -9,6 +9,7 @@ import { Problem, Rule } from "./types";
 const SECRET_KEYS: readonly { key: string; command: (stack: string) => string }[] = [
     { key: "hcloud:token", command: stack => `pulumi config set --secret hcloud:token --stack ${stack} (then paste the token)` },
     { key: qualified("sshPrivateKey"), command: stack => `pulumi config set --secret ${qualified("sshPrivateKey")} --stack ${stack} < ~/.ssh/id_ed25519` },
+    ...(["etcdS3AccessKey", "etcdS3SecretKey"] as const).map(k => ({ key: qualified(k), command: (stack: string) => `pulumi config set --secret ${qualified(k)} --stack ${stack} (then paste it)` })),
 ];
 
 export const secretRules: Rule = ({ raw, ctx }) => {
