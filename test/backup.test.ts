@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
 import { validateConfig } from "../components/config";
-import { EtcdBackupInput, etcdBackupK3sKeys, etcdBackupProblems, etcdBackupWarning } from "../components/k3s/backup";
+import { EtcdBackupInput, etcdBackupK3sKeys, etcdBackupProblems } from "../components/k3s/backup";
 import { redactK3sConfig } from "../components/k3s/config";
 import { K3S_SERVER_FLAGS } from "./contracts/k3s-flags";
 import { runProgram, stackConfig } from "./harness";
@@ -37,12 +37,6 @@ describe("etcd backups: config rule (pure)", () => {
     it("messages name the switch and how to set a missing credential as a secret", () => {
         const [[, text]] = etcdBackupProblems({ ...ON, accessKeySet: false });
         assert.match(text, /^k3s-cilium:etcdS3Backups is true .*pulumi config set --secret k3s-cilium:etcdS3AccessKey/);
-    });
-
-    it("warns on hetzner with backups off, never on colima or with backups on", () => {
-        assert.match(etcdBackupWarning({ provider: "hetzner", etcdS3Backups: false }) ?? "", /^k3s-cilium:etcdS3Backups is false: .*recommended on hetzner/);
-        assert.strictEqual(etcdBackupWarning({ provider: "colima", etcdS3Backups: false }), undefined);
-        assert.strictEqual(etcdBackupWarning({ provider: "hetzner", etcdS3Backups: true }), undefined);
     });
 
     it("k3s' own defaults are not rendered (no restart of every server for nothing)", () => {

@@ -66,13 +66,6 @@ export function etcdBackupProblems(v: EtcdBackupInput): [string, string][] {
     return out;
 }
 
-/** Backups are off on a production (Hetzner) stack: said once per `up` as a warning, never refused. */
-export function etcdBackupWarning(v: Pick<EtcdBackupInput, "provider" | "etcdS3Backups">): string | undefined {
-    if (v.provider !== "hetzner" || v.etcdS3Backups) return undefined;
-    return `${qualified("etcdS3Backups")} is false: etcd snapshots stay on the servers only, and losing them loses the cluster's state; ` +
-        "recommended on hetzner: set etcdS3Backups, etcdS3Endpoint, etcdS3Bucket and the secret etcdS3AccessKey/etcdS3SecretKey (README \"Backups and restore\")";
-}
-
 /** What ClusterConfig carries about backups (no credentials: those are ConfigSecrets). */
 export interface EtcdBackupConfig {
     readonly s3: boolean;

@@ -6,7 +6,6 @@ import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand } from "../shared/script";
-import { etcdBackupWarning } from "./backup";
 import { joinUrl, rewriteKubeconfig } from "./config";
 import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 
@@ -61,8 +60,6 @@ export class K3sCluster extends pulumi.ComponentResource {
         const agentToken = new random.RandomPassword(`${config.clusterName}-k3s-agent-token`, { length: 64, special: false }, { parent });
         this.agentToken = pulumi.secret(agentToken.result);
 
-        const backupWarning = etcdBackupWarning({ provider: config.provider, etcdS3Backups: config.backup.s3 });
-        if (backupWarning) pulumi.log.warn(backupWarning, this);
         const servers = machines.nodes.filter(n => n.role === "server");
         const agents = machines.nodes.filter(n => n.role === "agent");
         this.firstServer = servers[0];
