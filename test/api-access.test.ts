@@ -5,7 +5,8 @@ import * as YAML from "yaml";
 import { lastRecording, mockHostKey, resolve, ROOT, runProgram, stackConfig } from "./harness";
 import { sandbox } from "./shell";
 import { validateConfig } from "../components/config";
-import { apiLoadBalancerProblems, liveLoadBalancerProblem, withFailoverContexts } from "../components/nodes";
+import { apiLoadBalancerProblems, firewallRules, liveLoadBalancerProblem, withFailoverContexts } from "../components/nodes";
+import { nodeToNodePorts } from "../components/cilium/datapath";
 
 const OPT_IN = { publicApiLoadBalancer: true, allowWorldOpenAccess: true };
 
@@ -191,5 +192,23 @@ describe("SSH host keys on servers created before pinning (sshHostKeyAdoption)",
                 assert.deepStrictEqual(sb.calls(), []);
             } finally { fs.rmSync(sb.dir, { recursive: true, force: true }); }
         });
+    });
+});
+
+describe("README Security: every open port per stack", () => {
+    it("names every port of the hcloud firewall and of the node-to-node datapath (every option on, both tunnels)", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        const section = readme.slice(readme.indexOf("## Security"), readme.indexOf("**Pinned trust.**"));
+        const prodRows = section.split("\n").filter(l => l.startsWith("| prod |")).join("\n");
+        for (const tunnelProtocol of ["geneve", "vxlan"]) {
+            const r = validateConfig(stackConfig("prod", { tunnelProtocol, hubbleEnabled: true, wireguard: true }), { stack: "prod", hcloudTokenSet: true });
+            if (!r.ok) throw new Error(r.errors.join("\n"));
+            const ports = [...firewallRules(r.config).public, ...nodeToNodePorts(r.config)]
+                .map(p => p.protocol === "icmp" ? "ICMP" : `${p.port}/${p.protocol}`);
+            assert.ok(ports.length >= 8, "not vacuous");
+            for (const port of new Set(ports)) {
+                assert.ok(port === "ICMP" ? prodRows.includes("ICMP") : prodRows.includes(port), `README Security does not list ${port} (${tunnelProtocol})`);
+            }
+        }
     });
 });
