@@ -75,39 +75,66 @@ export function upSchedule(tasks: Task[]): Schedule {
     return longest(order(tasks), t => t.up, t => t.deps);
 }
 
-/** `pulumi up --parallel p`: list scheduling in registration order, at most p operations at once. */
-export function upMakespanLimited(tasks: Task[], p: number): number {
+/**
+ * `pulumi up --parallel p`: list scheduling in registration order, at most p operations at once (the engine's step
+ * executor: a bounded worker pool fed in the order steps become ready, pulumi/pulumi pkg/resource/deploy/
+ * step_executor.go). The critical path follows, from the last task back, whatever delayed each start: the
+ * dependency that finished last, or — when the task was ready earlier but every slot was busy — the task whose end
+ * freed the slot (the waiting task is marked "⏳slot").
+ */
+export function upScheduleLimited(tasks: Task[], p: number): Schedule {
     const ordered = order(tasks);
     const remaining = new Map(ordered.map(t => [t.id, t.deps.length]));
     const dependents = new Map<string, string[]>();
     for (const t of ordered) for (const d of t.deps) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
     const byId = new Map(ordered.map(t => [t.id, t]));
     const index = new Map(tasks.map((t, i) => [t.id, i]));
+    const end = new Map<string, number>();
+    const cause = new Map<string, { id: string; slot: boolean } | undefined>();
     let ready = ordered.filter(t => t.deps.length === 0).map(t => t.id);
     const running: { id: string; end: number }[] = [];
     let now = 0;
-    let done = 0;
-    while (done < ordered.length) {
+    let freedBy: string | undefined;
+    while (end.size < ordered.length) {
         ready.sort((a, b) => index.get(a)! - index.get(b)!);
         while (running.length < p && ready.length) {
             const id = ready.shift()!;
-            running.push({ id, end: now + byId.get(id)!.up });
+            const t = byId.get(id)!;
+            let last: string | undefined;
+            for (const d of t.deps) if (last === undefined || end.get(d)! > end.get(last)!) last = d;
+            const readyAt = last === undefined ? 0 : end.get(last)!;
+            cause.set(id, readyAt < now && freedBy ? { id: freedBy, slot: true } : last ? { id: last, slot: false } : undefined);
+            running.push({ id, end: now + t.up });
         }
-        running.sort((a, b) => a.end - b.end);
-        const next = running.shift()!;
-        now = next.end;
-        done++;
-        const finished = [next];
-        while (running.length && running[0].end === now) { finished.push(running.shift()!); done++; }
+        running.sort((a, b) => a.end - b.end || index.get(a.id)! - index.get(b.id)!);
+        now = running[0].end;
+        const finished: string[] = [];
+        while (running.length && running[0].end === now) finished.push(running.shift()!.id);
+        freedBy = finished[0];
         for (const f of finished) {
-            for (const d of dependents.get(f.id) ?? []) {
+            end.set(f, now);
+            for (const d of dependents.get(f) ?? []) {
                 const left = remaining.get(d)! - 1;
                 remaining.set(d, left);
                 if (left === 0) ready.push(d);
             }
         }
     }
-    return round(now);
+    let last: string | undefined;
+    for (const [id, f] of end) if (last === undefined || f > end.get(last)!) last = id;
+    const path: string[] = [];
+    for (let id = last; id; ) {
+        const t = byId.get(id)!;
+        const c = cause.get(id);
+        if (t.up > 0) path.unshift(c?.slot ? `${t.name} ⏳slot` : t.name);
+        id = c?.id;
+    }
+    return { makespan: round(now), criticalPath: path };
+}
+
+/** `pulumi up --parallel p`: the makespan only. */
+export function upMakespanLimited(tasks: Task[], p: number): number {
+    return upScheduleLimited(tasks, p).makespan;
 }
 
 /**

@@ -2,8 +2,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./harness";
-import { destroySchedule, Task, upMakespanLimited, upSchedule } from "../bench/calc";
-import { checks, modelRow, performanceTableRows, physicalLimit } from "../bench/run";
+import { destroySchedule, Task, upMakespanLimited, upSchedule, upScheduleLimited } from "../bench/calc";
+import { goalFailures, modelRow, physicalLimit, pulumiDefaultParallel, Row, structuralFailures, summarizePath } from "../bench/model";
+import { between, modeledRows, MODELED_HEADER, replaceBlock } from "../bench/readme";
+import { parseArgs } from "../bench/run";
 import { SIZES } from "../bench/sizes";
 import { LATENCY } from "../bench/latency";
 
@@ -19,10 +21,13 @@ describe("bench: the schedule calculator on a hand-made graph", () => {
         assert.deepStrictEqual(upSchedule(graph), { makespan: 8, criticalPath: ["a", "b", "d"] });
     });
 
-    it("serialises with limited parallelism", () => {
+    it("serialises with limited parallelism, and the critical path names the task that held the slot", () => {
         assert.strictEqual(upMakespanLimited(graph, 1), 15, "one at a time: the sum");
         assert.strictEqual(upMakespanLimited(graph, 2), 8);
         assert.strictEqual(upMakespanLimited(graph, 1000), upSchedule(graph).makespan);
+        // p=1 in registration order: a(0-2) b(2-7) c(7-10) d(10-11) e(11-15): e waited for d's slot, d for c, c for b.
+        assert.deepStrictEqual(upScheduleLimited(graph, 1).criticalPath, ["a", "b", "c ⏳slot", "d", "e ⏳slot"]);
+        assert.deepStrictEqual(upScheduleLimited(graph, 1000).criticalPath, ["a", "b", "d"]);
     });
 
     it("destroys in reverse order, and a deletedWith target deleted in the same run makes a resource free", () => {
@@ -39,14 +44,71 @@ describe("bench: the schedule calculator on a hand-made graph", () => {
     it("refuses a cycle", () => {
         assert.throws(() => upSchedule([t("x", 1, ["y"]), t("y", 1, ["x"])]), /dependency cycle/);
     });
+
+    it("collapses runs of slot waits on the same kind of resource in the printed path", () => {
+        assert.strictEqual(summarizePath(["net", "agent-1-install ⏳slot", "agent-9-install ⏳slot", "agent-3-drain ⏳slot", "cilium"]),
+            "net → agent-*-install ⏳slot ×2 → agent-3-drain ⏳slot → cilium");
+    });
 });
 
-describe("bench: modeled bounds on the program's real graph", function () {
-    this.timeout(120000);
-    it("up at 3+97 ≤ 1.15 × 3+2; 3+2 ≤ 1.05 × the physical limit; destroy never waits on in-cluster work", async () => {
-        const rows = [];
-        for (const size of SIZES.filter(s => ["prod 3+2", "prod 3+97", "local"].includes(s.label))) rows.push(await modelRow(size));
-        assert.deepStrictEqual(checks(rows, []), []);
+describe("bench: Pulumi's parallelism and the CLI", () => {
+    it("defaults to 4 × GOMAXPROCS; PULUMI_PARALLEL (a positive integer) overrides it", () => {
+        assert.deepStrictEqual([pulumiDefaultParallel(2), pulumiDefaultParallel(4)], [8, 16]);
+        assert.strictEqual(pulumiDefaultParallel(2, { PULUMI_PARALLEL: "32" }), 32);
+        assert.strictEqual(pulumiDefaultParallel(2, { PULUMI_PARALLEL: "0" }), 8, "not positive: the CLI ignores it");
+    });
+
+    it("accepts --parallel N and --record, refuses anything else", () => {
+        assert.deepStrictEqual(parseArgs(["--parallel", "12", "--record"]), { parallel: 12, record: true });
+        assert.deepStrictEqual(parseArgs([]), { record: false });
+        assert.throws(() => parseArgs(["--parallel", "0"]), /unexpected argument "--parallel"; accepted: --parallel <positive integer>, --record/);
+        assert.throws(() => parseArgs(["--write"]), /unexpected argument "--write"/);
+    });
+});
+
+describe("bench: goals and structural bounds", () => {
+    const row = (label: string, resources: number, up8: number, path: string[] = ["x"]) => ({ label, resources, up8, up8CriticalPath: path });
+
+    it("each failed goal names the numbers and the critical path", () => {
+        const rows = [row("prod 3+2", 94, 275.1, ["network", "server-1"]), row("prod 3+97", 673, 1486.3, ["agent-1-install ⏳slot", "agent-9-install ⏳slot"])];
+        const measured = [
+            { label: "prod 3+47", resources: 368, evalMsMedian: 500, maxRssMiBMedian: 1, runs: 1 },
+            { label: "prod 3+97", resources: 673, evalMsMedian: 1500, maxRssMiBMedian: 1, runs: 1 },
+        ];
+        assert.deepStrictEqual(goalFailures(rows, measured), [
+            "prod 3+2 up at --parallel 8 is 275.1s (goal ≤ 150s); critical path: network → server-1",
+            "prod 3+97 up at --parallel 8 is 1486.3s = × 5.4 prod 3+2 (goal ≤ × 1.3); critical path: agent-*-install ⏳slot ×2",
+            "evaluation at 3+97 takes 1500 ms (goal ≤ 1000 ms)",
+            "evaluation grows faster than linear: 3+47 → 3+97 time × 3 for resources × 1.83 (goal ≤ × 2.19)",
+        ]);
+        assert.deepStrictEqual(goalFailures([row("prod 3+2", 94, 140), row("prod 3+97", 673, 182)], [
+            { label: "prod 3+47", resources: 368, evalMsMedian: 500, maxRssMiBMedian: 1, runs: 1 },
+            { label: "prod 3+97", resources: 673, evalMsMedian: 950, maxRssMiBMedian: 1, runs: 1 },
+        ]), []);
+    });
+
+    it("destroy never waits on in-cluster work except the cloud cleanup", () => {
+        assert.deepStrictEqual(structuralFailures([{ label: "prod 3+97", destroyPathInside: ["k3s-cilium-cilium-rollout"] } as Row]),
+            ["prod 3+97: destroy critical path has in-cluster/remote steps: k3s-cilium-cilium-rollout"]);
+    });
+
+    it("every model entry says where its number comes from", () => {
+        for (const [k, step] of Object.entries(LATENCY)) assert.match(step.why, /(source|assumption):/i, k);
+    });
+});
+
+describe("bench: the modeled rows of the program's real graph", function () {
+    this.timeout(180000);
+    let rows: Row[] = [];
+    before(async () => { for (const size of SIZES) rows.push(await modelRow(size)); });
+
+    it("README's modeled table is exactly what the graph and the model give (no timing involved)", () => {
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        assert.deepStrictEqual(between(readme, "modeled"), [...MODELED_HEADER, ...modeledRows(rows)]);
+    });
+
+    it("the physical limit and the critical paths point at the real chain; destroy waits on nothing in-cluster", () => {
+        assert.deepStrictEqual(structuralFailures(rows), []);
         const small = rows.find(r => r.label === "prod 3+2")!;
         assert.strictEqual(small.limit, physicalLimit(SIZES[2]));
         assert.ok(small.upCriticalPath[0] === "k3s-cilium-network" && small.upCriticalPath.includes("k3s-cilium-cilium-rollout"));
@@ -54,31 +116,9 @@ describe("bench: modeled bounds on the program's real graph", function () {
         assert.ok(small.destroyCriticalPath.every(n => !n.includes("-preflight") && !n.startsWith("ccnp-")));
     });
 
-    it("the checks catch a regression: agents queued behind the server joins", () => {
-        const rows = [
-            { label: "prod 3+2", up: 255, ratio: 1.2, destroyPathInside: [] },
-            { label: "prod 3+97", up: 400, ratio: 1.6, destroyPathInside: ["k3s-cilium-cilium-rollout"] },
-        ] as any;
-        assert.deepStrictEqual(checks(rows, [{ label: "prod 3+97", evalMsMedian: 2500, maxRssMiBMedian: 1, runs: 1 }]), [
-            "up at 3+97 (400s) > 1.15 × up at 3+2 (255s)",
-            "up at 3+2 is 1.2 × the physical limit (> 1.05)",
-            "prod 3+97: destroy critical path has in-cluster/remote steps: k3s-cilium-cilium-rollout",
-            "evaluation at 3+97 takes 2500 ms (>= 2000)",
-        ]);
-    });
-
-    it("every model entry says where its number comes from", () => {
-        for (const [k, step] of Object.entries(LATENCY)) assert.ok(step.why.length > 10, k);
-    });
-});
-
-describe("bench: README Performance tables", () => {
-    it("show exactly the numbers in bench/results.json (`npm run bench` prints the rows to copy)", () => {
-        const results = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "results.json"), "utf8"));
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const section = readme.slice(readme.indexOf("## Performance"), readme.indexOf("## Troubleshooting"));
-        const rows = section.split("\n").filter(l => /^\| (local|prod [0-9+]+) \|/.test(l));
-        assert.deepStrictEqual(rows, performanceTableRows(results.rows, results.measured));
-        assert.deepStrictEqual(results.failures, [], "the committed results pass their own bounds");
+    it("--record rewrites only the marked block", () => {
+        const text = "a\n<!-- bench:modeled:start -->\nold\n<!-- bench:modeled:end -->\nb";
+        assert.strictEqual(replaceBlock(text, "modeled", ["x", "y"]), "a\n<!-- bench:modeled:start -->\nx\ny\n<!-- bench:modeled:end -->\nb");
+        assert.throws(() => between("no markers", "measured"), /README.md has no <!-- bench:measured:start -->/);
     });
 });
