@@ -59,9 +59,10 @@ describe("bench: Pulumi's parallelism and the CLI", () => {
     });
 
     it("accepts --parallel N and --record, refuses anything else", () => {
-        assert.deepStrictEqual(parseArgs(["--parallel", "12", "--record"]), { parallel: 12, record: true });
-        assert.deepStrictEqual(parseArgs([]), { record: false });
-        assert.throws(() => parseArgs(["--parallel", "0"]), /unexpected argument "--parallel"; accepted: --parallel <positive integer>, --record/);
+        assert.deepStrictEqual(parseArgs(["--parallel", "12", "--record"]), { parallel: 12, record: true, modeledOnly: false });
+        assert.deepStrictEqual(parseArgs(["--modeled-only", "--record"]), { record: true, modeledOnly: true });
+        assert.deepStrictEqual(parseArgs([]), { record: false, modeledOnly: false });
+        assert.throws(() => parseArgs(["--parallel", "0"]), /unexpected argument "--parallel"; accepted: --parallel <positive integer>, --record, --modeled-only/);
         assert.throws(() => parseArgs(["--write"]), /unexpected argument "--write"/);
     });
 });
@@ -104,7 +105,8 @@ describe("bench: the modeled rows of the program's real graph", function () {
 
     it("README's modeled table is exactly what the graph and the model give (no timing involved)", () => {
         const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        assert.deepStrictEqual(between(readme, "modeled"), [...MODELED_HEADER, ...modeledRows(rows)]);
+        assert.deepStrictEqual(between(readme, "modeled"), [...MODELED_HEADER, ...modeledRows(rows)],
+            "the resource graph or the latency model changed: `npm run bench -- --modeled-only --record` rewrites the table");
     });
 
     it("the physical limit and the critical paths point at the real chain; destroy waits on nothing in-cluster", () => {
