@@ -76,8 +76,15 @@ export const BAD_19: BadCase[] = [
     { why: "interface regex with a backreference", stack: "local", overrides: { l2Interfaces: ["^(e)\\1"] }, key: "l2Interfaces", value: "[\"^(e)\\\\1\"]", accepted: /uses a backreference/ },
     { why: "empty interface regex", stack: "local", overrides: { l2Interfaces: [""] }, key: "l2Interfaces", value: "[\"\"]", accepted: /is empty \(it would match every interface\)/ },
     // Ports
-    ...([[22, /SSH/], [10250, /kubelet/], [2380, /etcd/], [6081, /GENEVE/], [8472, /VXLAN/], [4244, /Hubble server/], [4245, /Hubble Relay/], [4240, /health/], [9963, /metrics/]] as const)
-        .map(([port, use]): BadCase => ({ why: `apiPort ${port}`, stack: "prod", overrides: { apiPort: port }, key: "apiPort", value: String(port), accepted: new RegExp(`collides with .*${use.source}.*accepted: a TCP port 1-65535 other than 22, 2379-2380`) })),
+    // apiPort itself on a port in use (components/config/rules/ports.ts, sources there).
+    ...([[22, /SSH/], [10250, /kubelet/], [2380, /etcd/], [6081, /GENEVE/], [8472, /VXLAN/], [4244, /Hubble server/], [4245, /Hubble Relay/], [4240, /health/],
+        [9963, /metrics/], [9965, /Hubble metrics/], [6444, /k3s agent load balancer/], [8233, /hcloud-cloud-controller-manager/], [9234, /cilium-operator health/],
+        [9879, /agent health/], [9878, /Envoy/], [10248, /kubelet healthz/], [10257, /kube-controller-manager/], [10258, /cloud-controller-manager/], [10259, /kube-scheduler/]] as const)
+        .map(([port, use]): BadCase => ({ why: `apiPort ${port}`, stack: "prod", overrides: { apiPort: port }, key: "apiPort", value: String(port), accepted: new RegExp(`collides with .*${use.source}.*accepted: a TCP port 1-65534 other than 22, 2379-2380`) })),
+    // apiPort + 1 on a port in use: k3s puts kube-apiserver there (k3s pkg/daemons/control/server.go defaults()).
+    ...([[10249, 10250, /kubelet/], [2378, 2379, /etcd/], [4239, 4240, /health/], [4243, 4244, /Hubble server/], [9961, 9962, /metrics/], [10247, 10248, /kubelet healthz/],
+        [10256, 10257, /kube-controller-manager/], [21, 22, /SSH/]] as const)
+        .map(([port, next, use]): BadCase => ({ why: `apiPort ${port} (kube-apiserver on ${next})`, stack: "prod", overrides: { apiPort: port }, key: "apiPort", value: String(port), accepted: new RegExp(`kube-apiserver on apiPort \\+ 1 = ${next}, which collides with .*${use.source}.*on the servers`) })),
 ];
 
 /** A wrong count must report only itself: no operatorReplicas or podCidr problem it did not cause (#20). */

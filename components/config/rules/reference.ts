@@ -28,7 +28,7 @@ export const RULES_BY_KEY: Readonly<Partial<Record<ConfigKey, string>>> = Object
     ipv6: "Not true/false; true on colima; true with publicIpv6 false on hetzner.",
     podCidrV6: "Not an IPv6 CIDR (when ipv6); overlapping another range; smaller than /64.",
     serviceCidrV6: "Not an IPv6 CIDR (when ipv6); overlapping another range; prefix above /108.",
-    apiPort: "Outside 1-65535; one of 22, 2379-2380, 4240, 4244, 4245, 6081, 8472, 9962-9964, 10250, 51871 (SSH, etcd, Cilium, Hubble, kubelet); equal to colimaSshPort.",
+    apiPort: "Outside 1-65534; it or apiPort + 1 (where k3s runs kube-apiserver) one of 22, 2379-2380, 4240, 4244, 4245, 6081, 6444 (agents only), 8233, 8472, 9234, 9878-9879, 9962-9965, 10248, 10250, 10257-10259, 51871 (SSH, etcd, Cilium, Hubble, k3s agent LB, CCM, kubelet, control plane); equal to colimaSshPort.",
     sshAllowList: "Entries that are not CIDRs; the world (0.0.0.0/0, ::/0, or entries adding up to 0.0.0.0/0 or 2000::/3) without allowWorldOpenAccess; empty on hetzner.",
     apiAllowList: "Entries that are not CIDRs; the world (0.0.0.0/0, ::/0, or entries adding up to 0.0.0.0/0 or 2000::/3) without allowWorldOpenAccess; empty on hetzner.",
     allowWorldOpenAccess: "Not true/false.",
