@@ -7,8 +7,8 @@ import { ClusterNode, ClusterNodes } from "./contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand } from "../shared/script";
 import { firewallRules } from "./firewall";
-import { loadBalancerPrivateAddress, planNodes, serviceHost, usesLoadBalancer } from "./plan";
-import { liveLoadBalancerProblem } from "./rules";
+import { PlannedNode, planNodes, serviceHost, usesLoadBalancer } from "./plan";
+import { apiLoadBalancer } from "./api-load-balancer";
 
 export interface HetznerNodesArgs {
     /** Validated config; provider must be "hetzner". */
@@ -71,6 +71,16 @@ export function knownHostsLines(nodes: { address: string; hostKey: string }[]): 
 
 export function labelsFor(config: ClusterConfig, role?: string): Record<string, string> {
     return { cluster: config.clusterName, stack: config.stack, "managed-by": "pulumi", ...(role ? { role } : {}) };
+}
+
+/** What every server of the stack shares. */
+interface MachineShared {
+    config: ClusterConfig;
+    sshKeyId: pulumi.Input<string>;
+    firewallId: pulumi.Input<number>;
+    networkId: pulumi.Input<number>;
+    subnet: hcloud.NetworkSubnet;
+    groups: Map<string, hcloud.PlacementGroup>;
 }
 
 /**
@@ -136,88 +146,21 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
         }
 
         const firewallId = this.firewall.id.apply(id => Number(id));
-        this.nodes = planned.map(p => {
-            // Each server's own host key, generated here and installed by cloud-init at first boot (secret).
-            const hostKey = new tls.PrivateKey(`${p.name}-host-key`, { algorithm: "ED25519" }, {
-                ...parent, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"],
-            });
-            const userData = pulumi.secret(pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
-                .apply(([privateKey, publicKey]) => cloudInit({ privateKey, publicKey })));
-            const server = new hcloud.Server(p.name, {
-                name: p.name,
-                serverType: p.serverType,
-                image: config.hetzner.image,
-                location: config.hetzner.location,
-                sshKeys: [sshKey.id],
-                placementGroupId: groups.get(p.placementGroup)!.id.apply(id => Number(id)),
-                firewallIds: [firewallId],
-                networks: [{ networkId, ip: p.privateAddress, aliasIps: [] }],
-                publicNets: [{ ipv4Enabled: config.hetzner.publicIpv4, ipv6Enabled: config.hetzner.publicIpv6 }],
-                userData,
-                labels: labelsFor(config, p.role),
-            }, { ...parent, dependsOn: [subnet], ignoreChanges: ["userData"] });
-            const sshAddress = config.hetzner.publicIpv4 ? server.ipv4Address : server.ipv6Address;
-            const node: ClusterNode = {
-                name: p.name,
-                role: p.role,
-                sshAddress,
-                privateAddress: p.privateAddress,
-                publicIpv6Address: config.hetzner.publicIpv6 ? server.ipv6Address : undefined,
-                connection: { host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey },
-                machine: server,
-            };
-            node.connection.hostKey = config.hetzner.sshHostKeyAdoption
-                ? adoptHostKey(node, hostKey, { parent: this })
-                : hostKey.publicKeyOpenssh;
-            return node;
-        });
+        const shared: MachineShared = { config, sshKeyId: sshKey.id, firewallId, networkId, subnet, groups };
+        this.nodes = planned.map(p => this.machine(p, shared));
         this.knownHosts = pulumi.all(this.nodes.map(n => pulumi.all([n.sshAddress, n.connection.hostKey!])))
             .apply(rows => knownHostsLines(rows.map(([address, hostKey]) => ({ address, hostKey }))));
 
         const servers = this.nodes.filter(n => n.role === "server");
         const serverPublic = servers.map(s => s.sshAddress);
         const sans: pulumi.Input<string>[] = [...servers.map(s => s.privateAddress), ...serverPublic];
-        let kubeconfigHost: pulumi.Output<string>;
+        let kubeconfigHost: pulumi.Output<string> = servers[0].sshAddress;
         if (usesLoadBalancer(config)) {
-            this.loadBalancer = new hcloud.LoadBalancer(`${cluster}-api`, {
-                name: `${cluster}-api`, loadBalancerType: "lb11", location: config.hetzner.location, labels: labelsFor(config),
-            }, gated);
-            const lbId = this.loadBalancer.id.apply(id => Number(id));
-            // Private by default (issue 14): only the opt-in gives the load balancer a public interface. Changes are
-            // ignored because the provider would replace the attachment, detaching the control-plane VIP
-            // (ForceNew, see liveLoadBalancerProblem); a live change is the in-place hcloud action + refresh.
-            const lbNetwork = new hcloud.LoadBalancerNetwork(`${cluster}-api`, {
-                loadBalancerId: lbId, subnetId: subnet.id, ip: loadBalancerPrivateAddress(config),
-                enablePublicInterface: config.hetzner.publicApiLoadBalancer,
-            }, { ...parent, ignoreChanges: ["enablePublicInterface"] });
-            const service = new hcloud.LoadBalancerService(`${cluster}-api`, {
-                loadBalancerId: this.loadBalancer.id, protocol: "tcp", listenPort: config.apiPort, destinationPort: config.apiPort,
-                healthCheck: { protocol: "tcp", port: config.apiPort, interval: 5, timeout: 3, retries: 3 },
-            }, parent);
-            this.endpointResources.push(service);
-            for (const s of servers) {
-                this.endpointResources.push(new hcloud.LoadBalancerTarget(`${s.name}-api`, {
-                    loadBalancerId: lbId, type: "server", serverId: (s.machine as hcloud.Server).id.apply(id => Number(id)), usePrivateIp: true,
-                }, { ...parent, dependsOn: [lbNetwork] }));
-            }
-            // The operator's endpoint: the public load balancer only when opted in, else the first server's public
-            // address (the hcloud firewall admits apiAllowList there). It waits for the live check, so a stack whose
-            // load balancer disagrees with config stops before its kubeconfig or anything in the cluster changes.
-            const lbName = `${cluster}-api`;
-            const lb = this.loadBalancer;
-            kubeconfigHost = pulumi.all([lbNetwork.enablePublicInterface, lb.ipv4, lb.ipv6, servers[0].sshAddress])
-                .apply(([publicInterface, ipv4, ipv6, firstServer]) => {
-                    const problem = liveLoadBalancerProblem({ publicApiLoadBalancer: config.hetzner.publicApiLoadBalancer, stack: config.stack },
-                        { name: lbName, publicInterface: publicInterface ?? config.hetzner.publicApiLoadBalancer });
-                    if (problem) throw new pulumi.ResourceError(problem, lbNetwork, true);
-                    if (!config.hetzner.publicApiLoadBalancer) return firstServer;
-                    return config.hetzner.publicIpv4 ? ipv4 : ipv6;
-                });
-            // The load balancer's public addresses stay in the certificate whether or not its interface is on, so
-            // toggling the opt-in never rewrites the servers' k3s config (no rolling restart).
-            sans.unshift(loadBalancerPrivateAddress(config), this.loadBalancer.ipv4, this.loadBalancer.ipv6);
-        } else {
-            kubeconfigHost = servers[0].sshAddress;
+            const api = apiLoadBalancer(config, { subnetId: subnet.id, servers }, parent, gated);
+            this.loadBalancer = api.loadBalancer;
+            this.endpointResources.push(...api.endpointResources);
+            kubeconfigHost = api.kubeconfigHost;
+            sans.unshift(...api.tlsSans);
         }
         this.endpoint = {
             kubeconfigHost,
@@ -226,5 +169,43 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
             tlsSans: pulumi.all(sans).apply(list => [...new Set(list.filter(s => !!s))]),
         };
         this.registerOutputs({ nodes: this.nodes.map(n => n.name), kubeconfigHost, serviceHost: this.endpoint.serviceHost });
+    }
+
+    /** One server: its own host key (secret, installed by cloud-init at first boot), the server, its node entry. */
+    private machine(p: PlannedNode, shared: MachineShared): ClusterNode {
+        const { config } = shared;
+        const parent = { parent: this };
+        const hostKey = new tls.PrivateKey(`${p.name}-host-key`, { algorithm: "ED25519" }, {
+            ...parent, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"],
+        });
+        const userData = pulumi.secret(pulumi.all([hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
+            .apply(([privateKey, publicKey]) => cloudInit({ privateKey, publicKey })));
+        const server = new hcloud.Server(p.name, {
+            name: p.name,
+            serverType: p.serverType,
+            image: config.hetzner.image,
+            location: config.hetzner.location,
+            sshKeys: [shared.sshKeyId],
+            placementGroupId: shared.groups.get(p.placementGroup)!.id.apply(id => Number(id)),
+            firewallIds: [shared.firewallId],
+            networks: [{ networkId: shared.networkId, ip: p.privateAddress, aliasIps: [] }],
+            publicNets: [{ ipv4Enabled: config.hetzner.publicIpv4, ipv6Enabled: config.hetzner.publicIpv6 }],
+            userData,
+            labels: labelsFor(config, p.role),
+        }, { ...parent, dependsOn: [shared.subnet], ignoreChanges: ["userData"] });
+        const sshAddress = config.hetzner.publicIpv4 ? server.ipv4Address : server.ipv6Address;
+        const node: ClusterNode = {
+            name: p.name,
+            role: p.role,
+            sshAddress,
+            privateAddress: p.privateAddress,
+            publicIpv6Address: config.hetzner.publicIpv6 ? server.ipv6Address : undefined,
+            connection: { host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey },
+            machine: server,
+        };
+        node.connection.hostKey = config.hetzner.sshHostKeyAdoption
+            ? adoptHostKey(node, hostKey, parent)
+            : hostKey.publicKeyOpenssh;
+        return node;
     }
 }
