@@ -164,6 +164,16 @@ describe("config validation: all at once, secrets masked, defaults", () => {
         assert.strictEqual(r.config.cilium.policyAuditMode, true);
     });
 
+    it("accepts the deprecated cx22…cx52 a live stack may still run on (Hetzner changelog 2025-10-16), EU only like every cx", () => {
+        for (const type of ["cx22", "cx32", "cx42", "cx52"]) {
+            assert.strictEqual(ok("prod", { controlPlaneServerType: type, workerServerType: type }).hetzner.workerServerType, type);
+        }
+        const r = validate("prod", { hcloudLocation: "ash", controlPlaneServerType: "cpx21", workerServerType: "cx22" });
+        assert.ok(!r.ok && r.errors.some(e => /^k3s-cilium:workerServerType = "cx22": not offered in ash \(only in fsn1, nbg1, hel1\)/.test(e)), r.ok ? "accepted" : r.errors.join("\n"));
+        const unknown = validate("prod", { workerServerType: "cx21" });
+        assert.ok(!unknown.ok && unknown.errors.some(e => /workerServerType = "cx21": not a Hetzner Cloud server type; accepted: one of cx23, .*ccx63 \(and, for servers that already run them, the deprecated cx22, cx32, cx42, cx52\)/.test(e)));
+    });
+
     it("accepts world-open allow-lists with the explicit opt-in", () => {
         const c = ok("prod", { sshAllowList: ["0.0.0.0/0"], allowWorldOpenAccess: true });
         assert.deepStrictEqual(c.access.sshAllowList, ["0.0.0.0/0"]);

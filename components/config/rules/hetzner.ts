@@ -1,5 +1,5 @@
 import { HCLOUD_LOCATIONS } from "../constants";
-import { HETZNER_IMAGE_KERNELS, HETZNER_SERVER_TYPES } from "../hetzner-catalog";
+import { DEPRECATED_SERVER_TYPES, HETZNER_IMAGE_KERNELS, HETZNER_SERVER_TYPES } from "../hetzner-catalog";
 import { compareMinor, MIN_KERNEL_BY_CILIUM_MINOR } from "../versions";
 import { Problem, Rule, RuleInput, problem } from "./types";
 
@@ -11,7 +11,9 @@ function serverTypes({ values: v, ok, facts }: RuleInput): Problem[] {
         const offered = HETZNER_SERVER_TYPES[v[key]];
         if (!offered) {
             if (facts.hetzner || !/^[a-z]+[0-9]+[a-z]*$/.test(v[key])) {
-                problems.push(problem(key, v[key], `not a Hetzner Cloud server type; accepted: one of ${Object.keys(HETZNER_SERVER_TYPES).join(", ")}`));
+                const current = Object.keys(HETZNER_SERVER_TYPES).filter(t => !(t in DEPRECATED_SERVER_TYPES));
+                problems.push(problem(key, v[key], `not a Hetzner Cloud server type; accepted: one of ${current.join(", ")}`
+                    + ` (and, for servers that already run them, the deprecated ${Object.keys(DEPRECATED_SERVER_TYPES).join(", ")})`));
             }
         } else if (facts.hetzner && location && !offered.includes(location)) {
             const here = Object.keys(HETZNER_SERVER_TYPES).filter(t => HETZNER_SERVER_TYPES[t].includes(location));
