@@ -69,8 +69,9 @@ const first = k3s.firstServer;
 export const kubeconfig = operatorKubeconfig(config, k3s.kubeconfig, machines.nodes);
 export const apiEndpoint = pulumi.interpolate`https://${machines.endpoint.kubeconfigHost}:${machines.endpoint.port}`;
 export const k8sServiceHost = machines.endpoint.serviceHost;
-export const nodes = pulumi.all(machines.nodes.map(n => n.sshAddress.apply(ssh => ({
-    name: n.name, role: n.role, sshAddress: ssh, privateAddress: n.privateAddress,
+// sshPort/sshUser: npm run restore (scripts/restore.ts) reaches every server with them.
+export const nodes = pulumi.all(machines.nodes.map(n => pulumi.all([n.sshAddress, n.connection.port, n.connection.user]).apply(([ssh, sshPort, sshUser]) => ({
+    name: n.name, role: n.role, sshAddress: ssh, privateAddress: n.privateAddress, sshPort, sshUser,
 }))));
 export const commands = pulumi.all([first.connection.host, first.connection.port, first.connection.user])
     .apply(([host, port, user]) => operatorCommands(config, { host, port, user }));
