@@ -1,5 +1,14 @@
 import * as assert from "assert";
+import { ClusterConfig, validateConfig } from "../components/config";
+import { lifecycleStateOf } from "../components/k3s/lifecycle";
 import { ciliumUpgradeProblems, k3sUpgradeProblems, minorSteps, upgradeProblems } from "../components/k3s/upgrade";
+import { resolve, runProgram, stackConfig } from "./harness";
+
+function validProd(): ClusterConfig {
+    const r = validateConfig(stackConfig("prod"), { stack: "prod", hcloudTokenSet: true });
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    return r.config;
+}
 
 describe("upgrades: one minor per up (pure)", () => {
     const k3sCases: [string | undefined, string, RegExp | undefined][] = [
@@ -44,5 +53,22 @@ describe("upgrades: one minor per up (pure)", () => {
     it("minorSteps walks both ways", () => {
         assert.deepStrictEqual(minorSteps({ major: 1, minor: 30 }, { major: 1, minor: 33 }), ["1.31", "1.32", "1.33"]);
         assert.deepStrictEqual(minorSteps({ major: 1, minor: 19 }, { major: 1, minor: 17 }), ["1.18", "1.17"]);
+    });
+});
+
+describe("upgrades: refused on the graph, from the previous up's lifecycleState", () => {
+    it("a k3s minor skip stops the run before any machine or node command, naming key, versions and sequence", async () => {
+        const previous = { ...lifecycleStateOf(validProd()), k3sVersion: "v1.31.4+k3s1" };
+        const g = await runProgram({ stack: "prod", previousOutputs: { lifecycleState: previous } });
+        await assert.rejects(resolve(g.outputs.lifecycleState as any), (e: Error) =>
+            /k3s-cilium:k3sVersion: current v1\.31\.4\+k3s1, requested v1\.33\.5\+k3s1: refused: it skips Kubernetes minor\(s\) 1\.32;.*1\) set k3s-cilium:k3sVersion to a v1\.32\.x\+k3sN release/.test(e.message));
+        assert.ok(!g.resources.some(r => r.type === "command:remote:Command" || r.type.startsWith("hcloud:index/")));
+    });
+
+    it("one minor up is accepted, and the new state records the versions for the next up", async () => {
+        const previous = { ...lifecycleStateOf(validProd()), k3sVersion: "v1.32.9+k3s1", ciliumVersion: "1.17.9" };
+        const g = await runProgram({ stack: "prod", previousOutputs: { lifecycleState: previous } });
+        const { value } = await resolve(g.outputs.lifecycleState as any) as { value: { k3sVersion: string; ciliumVersion: string } };
+        assert.deepStrictEqual([value.k3sVersion, value.ciliumVersion], ["v1.33.5+k3s1", "1.18.4"]);
     });
 });

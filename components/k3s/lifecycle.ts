@@ -6,6 +6,7 @@
  */
 import { ClusterConfig } from "../config";
 import { qualified } from "../config/keys";
+import { upgradeProblems } from "./upgrade";
 import { planNodes } from "../nodes/plan";
 
 /** What one `up` deployed: exported as the stack output `lifecycleState`, read back by the next `up`. */
@@ -24,6 +25,9 @@ export interface LifecycleState {
     hcloudLocation: string;
     controlPlaneServerType: string;
     workerServerType: string;
+    /** Versions deployed (absent in states written before they were recorded: then no version refusal). */
+    k3sVersion?: string;
+    ciliumVersion?: string;
 }
 
 export const LIFECYCLE_SCHEMA = 1;
@@ -43,6 +47,8 @@ export function lifecycleStateOf(config: ClusterConfig): LifecycleState {
         hcloudLocation: config.provider === "hetzner" ? config.hetzner.location : "",
         controlPlaneServerType: config.provider === "hetzner" ? config.hetzner.controlPlaneServerType : "",
         workerServerType: config.provider === "hetzner" ? config.hetzner.workerServerType : "",
+        k3sVersion: config.versions.k3s,
+        ciliumVersion: config.versions.cilium,
     };
 }
 
@@ -141,7 +147,9 @@ export function lifecycleProblems(prev: LifecycleState | undefined, config: Clus
             [`pulumi config set ${qualified("clusterName")} ${prev.clusterName}`, "for a new name, create a new stack and move workloads"]));
         return problems;
     }
-    problems.push(...controlPlaneProblems(prev, config), ...hetznerProblems(prev, config));
+    problems.push(...controlPlaneProblems(prev, config), ...hetznerProblems(prev, config),
+        // One minor per up for k3s and Cilium (components/k3s/upgrade.ts).
+        ...upgradeProblems(prev, { k3sVersion: config.versions.k3s, ciliumVersion: config.versions.cilium }));
     return problems;
 }
 
