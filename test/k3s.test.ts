@@ -88,6 +88,17 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
         assert.ok(!/get nodes|condition=Ready/.test(api.inputs.create), "must not wait for nodes to be Ready (no CNI yet)");
     });
 
+    it("the kubeconfig is read again after the first server's k3s version changes (k3s renews its certificates at start)", () => {
+        const kubeconfig = g.get("k3s-cilium-kubeconfig");
+        const firstInstall = g.get("k3s-cilium-server-1-install");
+        assert.deepStrictEqual(kubeconfig.inputs.triggers, ["v1.33.5+k3s1"]);
+        assert.ok((firstInstall.inputs.create as string).includes(" v1.33.5+k3s1 "), "the same version the install restarts k3s with");
+        assert.ok(g.dependsOn(kubeconfig, firstInstall), "read after that restart");
+        const provider = g.get("k3s-cilium-k8s", "pulumi:providers:kubernetes");
+        // A new kubeconfig is a provider update, not a replacement of every object in the cluster (clusterIdentifier).
+        assert.strictEqual(provider.inputs.clusterIdentifier, "k3s-cilium");
+    });
+
     it("remote commands on a machine are deleted with it; agent drains run on the first server", () => {
         for (const n of NODES) {
             const server = g.get(n, "hcloud:index/server:Server");

@@ -103,8 +103,15 @@ export class K3sCluster extends pulumi.ComponentResource {
             }, { parent, dependsOn: [s.install] });
         }
 
+        // The admin client certificate in k3s.yaml is valid for a year; k3s renews certificates at start when they are
+        // within 90 days of expiry and rewrites k3s.yaml (k3s-io/k3s discussion #10024, issue #12171; kube-hetzner
+        // discussion #1268 re-reads it the same way). So the read re-runs when the first server's k3s version
+        // changes (that install restarts k3s before apiReady): a triggers change replaces the command, `create` runs
+        // again, and the provider's kubeconfig changes as an update (clusterIdentifier below). Not on every `up`:
+        // a trigger that changes every run would be a perma-diff and re-read an unchanged file. README "Day 2".
         const kubeconfigRead = nodeCommand(`${config.clusterName}-kubeconfig`, {
             node: this.firstServer, create: scriptCommand(script("kubeconfig.sh"), [this.firstServer.name]),
+            triggers: [config.versions.k3s],
             secretOutputs: ["stdout"], logging: "stderr",
         }, { parent, dependsOn: [this.apiReady] });
         const server = pulumi.interpolate`${machines.endpoint.kubeconfigHost}`.apply(h => joinUrl(h, machines.endpoint.port));
