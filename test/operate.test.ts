@@ -251,7 +251,7 @@ describe("operate: fast destroy and outputs", () => {
         assert.ok((await resolve(g.outputs.kubeconfig as any)).secret);
         assert.strictEqual((await resolve(g.outputs.apiEndpoint as any)).value, "https://192.0.2.1:6443");
         const nodes = (await resolve(g.outputs.nodes as any)).value as any[];
-        assert.deepStrictEqual(nodes[0], { name: "k3s-cilium-server-1", role: "server", sshAddress: "192.0.2.1", privateAddress: "10.0.1.10" });
+        assert.deepStrictEqual(nodes[0], { name: "k3s-cilium-server-1", role: "server", sshAddress: "192.0.2.1", privateAddress: "10.0.1.10", sshPort: 22, sshUser: "root" });
         assert.strictEqual(nodes.length, 5);
         const cmds = (await resolve(g.outputs.commands as any)).value as Record<string, string>;
         assert.match(cmds.kubectl, /kubectl get nodes/);
