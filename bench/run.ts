@@ -10,13 +10,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { round, upScheduleLimited } from "./calc";
+import { round, Task, upSchedule, upScheduleLimited } from "./calc";
+import { LEVERS } from "./levers";
 import { LATENCY } from "./latency";
-import { goalFailures, Measured, modelRow, pulumiDefaultParallel, Row, structuralFailures, summarizePath } from "./model";
+import { goalFailures, Measured, modelRow, PARALLEL_2_CORE, PARALLEL_4_CORE, pulumiDefaultParallel, Row, structuralFailures, summarizePath } from "./model";
 import { measuredRows, MEASURED_HEADER, modeledRows, MODELED_HEADER, replaceBlock } from "./readme";
 import { Size, sizeOverrides, SIZES } from "./sizes";
 import { tasksFromGraph } from "./tasks";
 import { runProgram } from "../tools/evaluate";
+import { recommendedParallel } from "../scripts/parallel";
 
 const ROOT = path.resolve(__dirname, "..");
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -55,9 +57,29 @@ export function parseArgs(argv: string[]): { parallel?: number; record: boolean;
     return out;
 }
 
-async function upAt(size: Size, p: number): Promise<number> {
-    const g = await runProgram({ stack: size.stack, overrides: sizeOverrides(size), platform: "linux" });
-    return upScheduleLimited(tasksFromGraph(g), p).makespan;
+async function tasksOf(size: Size): Promise<Task[]> {
+    return tasksFromGraph(await runProgram({ stack: size.stack, overrides: sizeOverrides(size), platform: "linux" }));
+}
+
+/** Pure: the levers of bench/levers.ts applied one after another, each row up at ∞ / 8 / 16 / the recommended slots. */
+export function projections(tasks: Task[], nodes: number): { lever: string; up: number; up8: number; up16: number; upRecommended: number }[] {
+    const rows = [];
+    let current = tasks;
+    for (const lever of [{ name: "now", apply: (t: Task[]) => t }, ...LEVERS]) {
+        current = lever.apply(current);
+        rows.push({
+            lever: lever.name, up: upSchedule(current).makespan, up8: upScheduleLimited(current, PARALLEL_2_CORE).makespan,
+            up16: upScheduleLimited(current, PARALLEL_4_CORE).makespan, upRecommended: upScheduleLimited(current, recommendedParallel(nodes, 2)).makespan,
+        });
+    }
+    return rows;
+}
+
+function printProjections(label: string, rows: ReturnType<typeof projections>, nodes: number) {
+    const fmt = (n: number | string) => String(n).padStart(9);
+    console.log(`\nPROJECTED levers (bench/levers.ts, not in the program yet), ${label}, cumulative — seconds`);
+    console.log(`${"lever".padEnd(40)}    up(∞)    up(8)   up(16)${fmt(`up(${recommendedParallel(nodes, 2)})`)}`);
+    for (const r of rows) console.log(`${r.lever.padEnd(40)}${fmt(r.up)}${fmt(r.up8)}${fmt(r.up16)}${fmt(r.upRecommended)}`);
 }
 
 function print(rows: Row[], measured: Measured[], extra: { p: number; ups: number[] }, runs: number) {
@@ -84,13 +106,20 @@ if (require.main === module) {
         const p = args.parallel ?? pulumiDefaultParallel(os.availableParallelism(), process.env);
         const rows: Row[] = [];
         const ups: number[] = [];
-        for (const size of SIZES) { rows.push(await modelRow(size)); ups.push(await upAt(size, p)); }
+        const projected: { size: Size; rows: ReturnType<typeof projections> }[] = [];
+        for (const size of SIZES) {
+            rows.push(await modelRow(size));
+            const tasks = await tasksOf(size);
+            ups.push(upScheduleLimited(tasks, p).makespan);
+            if (["prod 3+2", "prod 3+97"].includes(size.label)) projected.push({ size, rows: projections(tasks, size.servers + size.agents) });
+        }
         const measured = args.modeledOnly ? [] : SIZES.map(s => measure(s, runs));
         print(rows, measured, { p, ups }, runs);
+        for (const pr of projected) printProjections(pr.size.label, pr.rows, pr.size.servers + pr.size.agents);
         const failures = [...structuralFailures(rows), ...goalFailures(rows, measured)];
         const out = path.join(ROOT, ".cache", "bench", "results.json");
         fs.mkdirSync(path.dirname(out), { recursive: true });
-        fs.writeFileSync(out, `${JSON.stringify({ model: LATENCY, parallel: p, rows, measured, failures }, null, 2)}\n`);
+        fs.writeFileSync(out, `${JSON.stringify({ model: LATENCY, parallel: p, rows, projected, measured, failures }, null, 2)}\n`);
         if (args.record) {
             const readmePath = path.join(ROOT, "README.md");
             let readme = fs.readFileSync(readmePath, "utf8");

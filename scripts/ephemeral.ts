@@ -8,17 +8,19 @@
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { findOnPath } from "../components/nodes/ssh-config";
 import { PROJECT } from "../components/config/keys";
 import { hetznerLeftovers } from "./leftovers";
+import { recommendedParallel } from "./parallel";
 import { stackConfig } from "../tools/stack-file";
 import { parseCli, runCli, UsageError } from "../tools/cli";
 
 export interface EphemeralStack {
     setAllConfig(config: Record<string, { value: string; secret?: boolean }>): Promise<void>;
-    up(opts: { onOutput: (out: string) => void }): Promise<unknown>;
-    destroy(opts: { onOutput: (out: string) => void }): Promise<unknown>;
+    up(opts: { onOutput: (out: string) => void; parallel?: number }): Promise<unknown>;
+    destroy(opts: { onOutput: (out: string) => void; parallel?: number }): Promise<unknown>;
     outputs(): Promise<Record<string, { value: unknown }>>;
 }
 
@@ -136,7 +138,9 @@ export async function runEphemeral(args: EphemeralArgs, deps: EphemeralDeps): Pr
     try {
         const config = ephemeralConfig(args.name, args.allow);
         await stack.setAllConfig(Object.fromEntries(Object.entries(config).map(([key, value]) => [key, { value }])));
-        await stack.up({ onOutput });
+        // Explicit, not the CLI's 4 × cores: one slot per machine plus room (scripts/parallel.ts, README "Performance").
+        const nodes = Number(config[`${PROJECT}:controlPlaneCount`]) + Number(config[`${PROJECT}:workerCount`]);
+        await stack.up({ onOutput, parallel: recommendedParallel(nodes, os.availableParallelism()) });
         if (args.verify && !(await deps.verify(name))) throw new Error(`${name}: verification failed`);
         succeeded = true;
         deps.log(`${name} is up; destroy with: npm run ephemeral -- destroy --name ${args.name}`);

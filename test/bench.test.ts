@@ -8,6 +8,8 @@ import { between, modeledRows, MODELED_HEADER, replaceBlock } from "../bench/rea
 import { parseArgs } from "../bench/run";
 import { SIZES } from "../bench/sizes";
 import { LATENCY } from "../bench/latency";
+import { oneVerify, userDataJoin } from "../bench/levers";
+import { recommendedParallel } from "../scripts/parallel";
 
 const t = (id: string, up: number, deps: string[] = [], extra: Partial<Task> = {}): Task =>
     ({ id, name: id, up, destroy: extra.destroy ?? 1, deps, inside: false, ...extra });
@@ -122,5 +124,34 @@ describe("bench: the modeled rows of the program's real graph", function () {
         const text = "a\n<!-- bench:modeled:start -->\nold\n<!-- bench:modeled:end -->\nb";
         assert.strictEqual(replaceBlock(text, "modeled", ["x", "y"]), "a\n<!-- bench:modeled:start -->\nx\ny\n<!-- bench:modeled:end -->\nb");
         assert.throws(() => between("no markers", "measured"), /README.md has no <!-- bench:measured:start -->/);
+    });
+});
+
+describe("bench: projected levers and the recommended parallelism", () => {
+    // server-1 → install; agent-1 (machine) → agent-1-preflight → agent-1-install → agent-1-drain / agent-1-enforce-verify
+    const g = [
+        t("n-server-1", 35), t("n-api-ready", 5, ["n-server-1"]), t("n-agent-1", 35),
+        t("n-agent-1-preflight", 37, ["n-agent-1"]), t("n-agent-1-install", 27, ["n-agent-1-preflight", "n-api-ready"]),
+        t("n-agent-1-drain", 1, ["n-agent-1-install"]), t("n-agent-1-enforce-verify", 4, ["n-agent-1-install"]),
+        t("n-agent-2", 35), t("n-agent-2-enforce-verify", 4, ["n-agent-2"]),
+    ];
+
+    it("user-data join: the agent's commands leave, one wait after the API and the machines takes their place", () => {
+        const out = userDataJoin.apply(g);
+        assert.ok(!out.some(x => /agent-1-(preflight|install)$/.test(x.name)));
+        const wait = out.find(x => x.name === "nodes-joined (projected)")!;
+        assert.deepStrictEqual([wait.up, wait.deps], [LATENCY.joinAgent.up, ["n-api-ready", "n-agent-1", "n-agent-2"]]);
+        assert.deepStrictEqual(out.find(x => x.name === "n-agent-1-drain")!.deps, [wait.id], "the per-node drain stays, now after the wait");
+        assert.strictEqual(upSchedule(out).makespan, 35 + 5 + 25 + 4, "server → API → wait → verify, not boot + preflight + install");
+    });
+
+    it("one verify replaces the per-agent ones and waits for all their dependencies", () => {
+        const out = oneVerify.apply(g);
+        const one = out.filter(x => /enforce-verify/.test(x.name));
+        assert.deepStrictEqual(one.map(x => [x.name, x.deps]), [["agents-enforce-verify (projected)", ["n-agent-1-install", "n-agent-2"]]]);
+    });
+
+    it("recommends one slot per machine plus 8, never below the CLI default", () => {
+        assert.deepStrictEqual([recommendedParallel(5, 2), recommendedParallel(100, 2), recommendedParallel(2, 4)], [13, 108, 16]);
     });
 });

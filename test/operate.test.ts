@@ -1,3 +1,4 @@
+import * as os from "os";
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -48,9 +49,10 @@ describe("operate: GitHub workflows", () => {
 describe("operate: ephemeral clusters (fake workspace)", () => {
     function fake(opts: { upFails?: boolean; verifyOk?: boolean; exists?: boolean } = {}) {
         const calls: string[] = [];
+        const parallels: (number | undefined)[] = [];
         const stack: EphemeralStack = {
             setAllConfig: async c => { calls.push(`config ${c["k3s-cilium:clusterName"].value} ${c["k3s-cilium:workerCount"].value}`); },
-            up: async ({ onOutput }) => { calls.push("up"); onOutput("Updating (eph-t)\n"); if (opts.upFails) throw new Error("hcloud: server limit reached"); },
+            up: async ({ onOutput, parallel }) => { calls.push("up"); parallels.push(parallel); onOutput("Updating (eph-t)\n"); if (opts.upFails) throw new Error("hcloud: server limit reached"); },
             destroy: async () => { calls.push("destroy"); },
             outputs: async () => ({}),
         };
@@ -65,7 +67,7 @@ describe("operate: ephemeral clusters (fake workspace)", () => {
             log: l => logs.push(l),
             findPulumi: () => "/usr/local/bin/pulumi",
         };
-        return { calls, logs, deps };
+        return { calls, logs, deps, parallels };
     }
     const args = (a: string[]) => parseArgs(a, {});
 
@@ -73,6 +75,7 @@ describe("operate: ephemeral clusters (fake workspace)", () => {
         const f = fake();
         assert.strictEqual(await runEphemeral(args(["up", "--name", "t", "--allow", "198.51.100.7/32"]), f.deps), 0);
         assert.deepStrictEqual(f.calls, ["select eph-t", "config eph-t 1", "up"]);
+        assert.deepStrictEqual(f.parallels, [Math.max(4 * os.availableParallelism(), 10)], "set explicitly: 2 machines + 8, at least the CLI default");
         assert.ok(f.logs.includes("Updating (eph-t)"));
     });
 
