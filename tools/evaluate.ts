@@ -3,11 +3,13 @@
  * and returns the recorded resource graph (tools/graph.ts), read from each RegisterResourceRequest itself.
  * Used by the tests, `npm run render` and the benchmark alike; nothing here is test-only.
  */
+import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { PROJECT } from "../components/config/keys";
 import { PLATFORM_ENV, SKIP_HOST_TOOLS_ENV } from "../components/nodes/host-tools";
+import { ARTIFACT_MIRROR_ENV } from "../components/shared/artifacts";
 import { Graph, RecordedResource } from "./graph";
 import { mockState, numericId } from "./mocks";
 import { ROOT, stackConfig } from "./stack-file";
@@ -15,6 +17,8 @@ import { ROOT, stackConfig } from "./stack-file";
 export { Graph, RecordedResource } from "./graph";
 export { COLIMA_HOST_KEY_FIXTURE, COLIMA_KEY_FIXTURE, colimaSshConfigFixture, k3sKubeconfigFixture, MOCK_ADDRESSES, MOCK_AGENT_TOKEN, MOCK_KEY, MOCK_TOKEN, mockHostKey } from "./mocks";
 export { listStacks, readStackFile, ROOT, stackConfig, stackFilePath } from "./stack-file";
+/** Third-party files for offline runs (README there); also the program's artifact mirror under mocks. */
+export const SHARED_UPSTREAM = path.resolve(ROOT, "..", "shared", "upstream");
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -145,6 +149,8 @@ async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     const savedToken = process.env.HCLOUD_TOKEN;
     delete process.env.HCLOUD_TOKEN;
     process.env[SKIP_HOST_TOOLS_ENV] = "1";
+    // The chart archive and CRD files the program checks by digest come from the offline mirror when there is one.
+    if (!process.env[ARTIFACT_MIRROR_ENV] && fs.existsSync(SHARED_UPSTREAM)) process.env[ARTIFACT_MIRROR_ENV] = SHARED_UPSTREAM;
     if (opts.platform) process.env[PLATFORM_ENV] = opts.platform; else delete process.env[PLATFORM_ENV];
     pulumi.runtime.setAllConfig(config, secretKeys);
     recording = [];

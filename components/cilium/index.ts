@@ -1,7 +1,8 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../config";
+import { ClusterConfig, PINNED_CILIUM_CHARTS } from "../config";
+import { PinnedArtifact, verifyArtifact } from "../shared/artifacts";
 import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { contentHash, loadScript, scriptCommand } from "../shared/script";
@@ -31,6 +32,14 @@ export interface CiliumArgs {
 }
 
 const script = (name: string) => loadScript(__dirname, name);
+
+/** The chart archive helm fetches from the repo for a version, as a digest-pinned artifact (sha256 "" when unpinned). */
+export function ciliumChartArtifact(version: string): PinnedArtifact {
+    return {
+        name: `Cilium chart ${version}`, url: `${CILIUM_HELM_REPO}/cilium-${version}.tgz`,
+        sha256: PINNED_CILIUM_CHARTS[version]?.sha256 ?? "", mirrorPath: `cilium/${version}/cilium-${version}.tgz`,
+    };
+}
 
 /** The CRDs the gate waits for with this config. */
 export function gatedCrds(config: ClusterConfig): string[] {
@@ -78,7 +87,8 @@ export class Cilium extends pulumi.ComponentResource {
 
         this.chart = new k8s.helm.v4.Chart("cilium", {
             chart: "cilium",
-            version: config.versions.cilium,
+            // Resolves only once the program has checked the archive's digest (components/shared/artifacts.ts).
+            version: pulumi.output(verifyArtifact(ciliumChartArtifact(config.versions.cilium)).then(() => config.versions.cilium)),
             repositoryOpts: { repo: CILIUM_HELM_REPO },
             namespace: "kube-system",
             values: this.values,

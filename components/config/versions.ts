@@ -51,6 +51,31 @@ export const PINNED_CILIUM_CHARTS: Readonly<Record<string, { readonly sha256: st
 });
 
 /**
+ * SHA-256 of each Gateway API CRD file the program applies, per release, keyed "<channel>/<file>" as in the
+ * release's config/crd/ tree (https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/<version>/config/crd/...).
+ * The program downloads each file and refuses a mismatch before the provider applies it (components/shared/artifacts.ts);
+ * test/artifacts.test.ts holds these equal to shared/upstream/SHA256SUMS (the official files).
+ */
+export const PINNED_GATEWAY_API_CRDS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
+    "v1.2.0": Object.freeze({
+        "experimental/gateway.networking.k8s.io_tlsroutes.yaml": "89f577f9ae5512d0a8fda657cd93b45e33b6f79f74abf16d24d1fbef6194b72c",
+        "standard/gateway.networking.k8s.io_gatewayclasses.yaml": "f42f1bb69d832c4dbb5d7bff3c7913d909c1e4cfad3e91dc32f738fae760c86d",
+        "standard/gateway.networking.k8s.io_gateways.yaml": "8a8f1c3f0e54c667ad68982ad1d98ff3397fc4ce19917efc19ae2c76bda61cb7",
+        "standard/gateway.networking.k8s.io_grpcroutes.yaml": "37095315a65bdc4ddddda67e29e7a05189f244227cea06a32b4c03d978db1ca6",
+        "standard/gateway.networking.k8s.io_httproutes.yaml": "f8aff76af966cadfbf505776a5fb9f54f9ea3dccf3783c51468318e30d779416",
+        "standard/gateway.networking.k8s.io_referencegrants.yaml": "4da6d3f75dccd0849b866cd6b724dba48825ea46984935a2cdee2b86e1063829",
+    }),
+    "v1.3.0": Object.freeze({
+        "experimental/gateway.networking.k8s.io_tlsroutes.yaml": "2bc865fedfc13c4f555e14b50cc27e703a54103e011daf653aae51f733ecae3a",
+        "standard/gateway.networking.k8s.io_gatewayclasses.yaml": "7c8ee2c1878d9dcc6ba106181e3d14d7eaa520ec070233d62f3aa0d674d19450",
+        "standard/gateway.networking.k8s.io_gateways.yaml": "c949e7c3951227b92a582817a7a660558ce0fb94c081da264b4e2bbe4a1e5387",
+        "standard/gateway.networking.k8s.io_grpcroutes.yaml": "5867279c3cfd77377fe7e9255b22751f17592242b9b5e7485c74b13b268d13c5",
+        "standard/gateway.networking.k8s.io_httproutes.yaml": "a4ecf600c7e0bfd3cdb24e6411938d9b330117a26675f303cc6d9a407cb257d1",
+        "standard/gateway.networking.k8s.io_referencegrants.yaml": "7587b2e7e5b1b9a26717b3ef8142f64e6600637eadf481a6bd0031740644b495",
+    }),
+});
+
+/**
  * The k3s releases the program is pinned to (tested with; the k3s stage's contract tests read the flag sets of
  * this release line). Their binaries' digests are checked on the node by the digest-pinned K3S_INSTALLER against
  * the release's sha256sum-<arch>.txt. A release not listed is refused by validation: pin it here after testing it.

@@ -1,12 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterConfig } from "../config";
+import { ClusterConfig, PINNED_GATEWAY_API_CRDS } from "../config";
+import { PinnedArtifact, verifyArtifact } from "../shared/artifacts";
 
 export interface GatewayApiCrd {
     /** CRD plural, e.g. "httproutes". */
     plural: string;
     channel: "standard" | "experimental";
     url: string;
+    /** The file as a digest-pinned artifact (sha256 "" when the version has no pin: the component refuses it). */
+    artifact: PinnedArtifact;
 }
 
 /** The CRDs Cilium's operator requires (standard channel) plus the optional experimental TLSRoute. */
@@ -21,10 +24,12 @@ const CRDS: readonly { plural: string; channel: "standard" | "experimental" }[] 
 
 /** Official per-file release URLs of the Gateway API CRDs for a version (e.g. v1.2.0). */
 export function gatewayApiCrds(version: string): GatewayApiCrd[] {
-    return CRDS.map(c => ({
-        ...c,
-        url: `https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/${version}/config/crd/${c.channel}/gateway.networking.k8s.io_${c.plural}.yaml`,
-    }));
+    return CRDS.map(c => {
+        const file = `${c.channel}/gateway.networking.k8s.io_${c.plural}.yaml`;
+        const url = `https://raw.githubusercontent.com/kubernetes-sigs/gateway-api/${version}/config/crd/${file}`;
+        const sha256 = PINNED_GATEWAY_API_CRDS[version]?.[file] ?? "";
+        return { ...c, url, artifact: { name: `Gateway API ${version} ${file}`, url, sha256, mirrorPath: `gateway-api/${version}/${file}` } };
+    });
 }
 
 export interface GatewayApiCrdsArgs {
@@ -47,8 +52,14 @@ export class GatewayApiCrds extends pulumi.ComponentResource {
     constructor(name: string, args: GatewayApiCrdsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k3s-cilium:gateway-api:GatewayApiCrds", name, {}, opts);
         this.version = args.config.versions.gatewayApi;
-        this.files = gatewayApiCrds(this.version).map(crd => new k8s.yaml.v2.ConfigFile(`gateway-api-${crd.plural}`, {
-            file: crd.url,
+        const crds = gatewayApiCrds(this.version);
+        const unpinned = crds.filter(c => !c.artifact.sha256).map(c => c.artifact.name);
+        if (unpinned.length) {
+            throw new pulumi.ResourceError(`no pinned SHA-256 for ${unpinned.join(", ")}: pin them in PINNED_GATEWAY_API_CRDS (components/config/versions.ts)`, this);
+        }
+        // The provider gets the URL only once the program has checked the file's digest (components/shared/artifacts.ts).
+        this.files = crds.map(crd => new k8s.yaml.v2.ConfigFile(`gateway-api-${crd.plural}`, {
+            file: pulumi.output(verifyArtifact(crd.artifact).then(() => crd.url)),
         }, { parent: this, provider: args.provider, dependsOn: args.dependsOn, deletedWith: args.deletedWith }));
         this.registerOutputs({ version: this.version });
     }

@@ -1,0 +1,99 @@
+/** Deploy-time artifacts (Cilium chart archive, Gateway API CRDs): pinned by SHA-256, checked by the program before use. */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PINNED_CILIUM_CHARTS, PINNED_GATEWAY_API_CRDS } from "../components/config";
+import { ciliumChartArtifact } from "../components/cilium";
+import { gatewayApiCrds } from "../components/gateway-api";
+import { ARTIFACT_MIRROR_ENV, digestMismatch, PinnedArtifact, verifyArtifact } from "../components/shared/artifacts";
+import { lastRecording, runProgram, SHARED_UPSTREAM } from "../tools/evaluate";
+
+/** shared/upstream/SHA256SUMS: path → digest (the official files' digests, see its README). */
+function upstreamSums(): Map<string, string> {
+    const text = fs.readFileSync(path.join(SHARED_UPSTREAM, "SHA256SUMS"), "utf8");
+    return new Map(text.trim().split("\n").map(l => l.split(/\s+/)).map(([h, p]) => [p.replace(/^\.\//, ""), h]));
+}
+
+describe("artifacts: pinned digests, checked before use", function () {
+    this.timeout(120000);
+
+    it("every artifact the program would fetch (both stacks) is pinned to the official file's SHA-256", async () => {
+        const sums = upstreamSums();
+        for (const stack of ["local", "prod"] as const) {
+            const g = await runProgram({ stack });
+            const chart = g.get("cilium", "kubernetes:helm.sh/v4:Chart");
+            const fetched: PinnedArtifact[] = [ciliumChartArtifact(chart.inputs.version)];
+            const crdUrls = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file as string);
+            const version = /gateway-api\/(v[^/]+)\//.exec(crdUrls[0])![1];
+            const crds = gatewayApiCrds(version);
+            assert.deepStrictEqual(crdUrls, crds.map(c => c.url), "the provider gets exactly the checked URLs");
+            fetched.push(...crds.map(c => c.artifact));
+            for (const a of fetched) assert.strictEqual(a.sha256, sums.get(a.mirrorPath), `${a.name}: pinned digest vs SHA256SUMS`);
+        }
+    });
+
+    it("every pin in components/config/versions.ts equals SHA256SUMS", () => {
+        const sums = upstreamSums();
+        for (const [v, files] of Object.entries(PINNED_GATEWAY_API_CRDS)) {
+            for (const [file, digest] of Object.entries(files)) assert.strictEqual(digest, sums.get(`gateway-api/${v}/${file}`), `${v} ${file}`);
+        }
+        for (const [v, { sha256 }] of Object.entries(PINNED_CILIUM_CHARTS)) assert.strictEqual(sha256, sums.get(`cilium/${v}/cilium-${v}.tgz`), v);
+    });
+
+    describe("a file that does not match is refused with one line: artifact, actual and expected digest", () => {
+        let mirror: string;
+        before(() => {
+            mirror = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-cilium-mirror-"));
+            for (const crd of gatewayApiCrds("v1.2.0")) {
+                fs.mkdirSync(path.dirname(path.join(mirror, crd.artifact.mirrorPath)), { recursive: true });
+                fs.copyFileSync(path.join(SHARED_UPSTREAM, crd.artifact.mirrorPath), path.join(mirror, crd.artifact.mirrorPath));
+            }
+            fs.appendFileSync(path.join(mirror, "gateway-api/v1.2.0/standard/gateway.networking.k8s.io_httproutes.yaml"), "# tampered\n");
+        });
+        after(() => fs.rmSync(mirror, { recursive: true, force: true }));
+
+        it("verifyArtifact: the untouched files pass, the changed one fails", async () => {
+            const crds = gatewayApiCrds("v1.2.0");
+            await verifyArtifact(crds.find(c => c.plural === "gateways")!.artifact, mirror);
+            const http = crds.find(c => c.plural === "httproutes")!.artifact;
+            await assert.rejects(verifyArtifact(http, mirror), (e: Error) => {
+                assert.match(e.message, /^Gateway API v1\.2\.0 standard\/gateway\.networking\.k8s\.io_httproutes\.yaml \(https:\/\/raw\.githubusercontent\.com\/kubernetes-sigs\/gateway-api\/v1\.2\.0\/config\/crd\/standard\/gateway\.networking\.k8s\.io_httproutes\.yaml\): SHA-256 [0-9a-f]{64}, expected f8aff76af966cadfbf505776a5fb9f54f9ea3dccf3783c51468318e30d779416 \(pinned in components\/config\/versions\.ts\); refusing to use it$/);
+                assert.ok(!e.message.includes("\n"), "one line");
+                return true;
+            });
+        });
+
+        it("the program refuses before the provider gets the URL (the input's error fails the run)", async () => {
+            // The chart archive, untouched, so only the CRD is refused.
+            const chart = ciliumChartArtifact("1.18.4").mirrorPath;
+            fs.mkdirSync(path.dirname(path.join(mirror, chart)), { recursive: true });
+            fs.copyFileSync(path.join(SHARED_UPSTREAM, chart), path.join(mirror, chart));
+            const saved = process.env[ARTIFACT_MIRROR_ENV];
+            const failures: string[] = [];
+            // Pulumi's Node runtime ends the program on an input that fails to resolve (an unhandled rejection with
+            // this message); under mocks it surfaces as exactly that rejection.
+            const listener = (e: unknown) => { failures.push(String(e)); };
+            process.on("unhandledRejection", listener);
+            process.env[ARTIFACT_MIRROR_ENV] = mirror;
+            try {
+                await runProgram({ stack: "local", overrides: { clusterName: "tampered-mirror" } }).catch(() => undefined);
+                await new Promise(r => setTimeout(r, 200));
+            } finally {
+                if (saved === undefined) delete process.env[ARTIFACT_MIRROR_ENV]; else process.env[ARTIFACT_MIRROR_ENV] = saved;
+                process.off("unhandledRejection", listener);
+            }
+            assert.ok(failures.length > 0, "the run must fail");
+            assert.ok(failures.every(f => /error serializing property "file": Gateway API v1\.2\.0 standard\/gateway\.networking\.k8s\.io_httproutes\.yaml .*expected f8aff76a/.test(f)), failures.join("\n"));
+            const registered = lastRecording().filter(r => r.name === "gateway-api-httproutes");
+            assert.ok(registered.every(r => r.inputs.file === undefined), "the provider never received the URL of the refused file");
+        });
+    });
+
+    it("digestMismatch is silent on the pinned digest; an unpinned version has no digest to match", () => {
+        const a = ciliumChartArtifact("1.18.4");
+        assert.strictEqual(digestMismatch(a, a.sha256), undefined);
+        assert.strictEqual(ciliumChartArtifact("1.17.0").sha256, "");
+        assert.ok(gatewayApiCrds("v1.1.0").every(c => c.artifact.sha256 === ""));
+    });
+});
