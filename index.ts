@@ -32,7 +32,8 @@ const cluster = withShallowStackTraces(() => {
             : new ColimaNodes("nodes", { config });
 
     // 3. k3s on every node over SSH.
-    const k3s = new K3sCluster("k3s", { config, machines, endpointResources: machines.endpointResources, etcdS3Credentials: secrets.etcdS3 });
+    const k3s = new K3sCluster("k3s", { config, machines, endpointResources: machines.endpointResources, etcdS3Credentials: secrets.etcdS3,
+        previousK3sVersion: previousState.apply(p => p?.k3sVersion) });
     const firstMachine = k3s.firstServer.machine;
 
     // 4. Gateway API CRDs (gatewayApi: true only), which Cilium's operator only looks for at start-up.

@@ -38,6 +38,8 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     apiReady: s(5, 0, "assumption: /readyz after the installer returned"),
     kubeconfig: s(1, 0, "assumption: one SSH round trip"),
     skewGate: s(2, 0, "assumption: one kubectl call: every server already at the version on first install"),
+    upgradeDrain: s(2, 0, "assumption: one kubectl get on the first server: on a first install the agent is not registered yet (components/k3s/scripts/upgrade-drain.sh)"),
+    uncordon: s(5, 0, "assumption: the agent registers within seconds of its bounded start, then one kubectl uncordon (components/k3s/scripts/uncordon.sh)"),
     drainHook: s(1, 0, "source: the program — create runs `true` (components/k3s); the drain runs only when one agent is removed"),
     gatewayApiCrd: s(2, 0, "assumption: server-side apply of one CRD"),
     datapathGuard: s(1, 0, "assumption: one SSH round trip"),
@@ -105,6 +107,8 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         if (n.endsWith("-api-ready")) return ["apiReady"];
         if (n.endsWith("-kubeconfig")) return ["kubeconfig"];
         if (n.endsWith("-servers-at-version")) return ["skewGate"];
+        if (n.endsWith("-upgrade-drain")) return ["upgradeDrain"];
+        if (n.endsWith("-uncordon")) return ["uncordon"];
         if (n.endsWith("-drain")) return ["drainHook"];
         if (n.endsWith("-cloud-resources-cleanup")) return ["cloudCleanup"];
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];

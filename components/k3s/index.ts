@@ -6,6 +6,7 @@ import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand } from "../shared/script";
+import { agentBatches, agentBatchSize, batchCommands, isK3sUpgrade } from "./agent-upgrade";
 import { joinUrl, rewriteKubeconfig } from "./config";
 import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 
@@ -24,6 +25,8 @@ export interface K3sClusterArgs {
     endpointResources?: pulumi.Resource[];
     /** Seconds the first command waits for SSH and cloud-init. Default 900. */
     bootTimeoutSeconds?: number;
+    /** The k3s version the previous `up` deployed (lifecycleState), if known: a change upgrades agents in batches. */
+    previousK3sVersion?: pulumi.Output<string | undefined>;
     /** S3 credentials of the etcd snapshot upload (secret; ConfigSecrets.etcdS3), when backups are on. */
     etcdS3Credentials?: pulumi.Output<{ accessKey: string; secretKey: string }>;
 }
@@ -92,9 +95,23 @@ export class K3sCluster extends pulumi.ComponentResource {
         this.serversAtVersion = nodeCommand(`${config.clusterName}-servers-at-version`, {
             node: this.firstServer, create: skewGateCmd, update: skewGateCmd,
         }, { parent, dependsOn: [this.apiReady], customTimeouts: { create: "35m", update: "35m" } });
-        for (const agent of agents) {
-            const s = stepsFor(agent, [this.serversAtVersion, ...endpoint]);
-            this.steps.push(s);
+        // During a k3s version change the agents go in batches, each drained before and uncordoned after its
+        // restart (components/k3s/agent-upgrade.ts); otherwise (first install) the batches do not wait.
+        const upgrading = (args.previousK3sVersion ?? pulumi.output(undefined)).apply(prev => isK3sUpgrade(prev, config.versions.k3s));
+        let previousBatch: pulumi.Resource[] = [];
+        agentBatches(agents, agentBatchSize(agents.length)).forEach((batch, i) => {
+            const waitFor = previousBatch;
+            const cmds = batchCommands(`${config.clusterName}-agents-batch-${i + 1}`, batch, this.firstServer, config.versions.k3s, parent,
+                upgrading.apply(u => [this.serversAtVersion, ...(u ? waitFor : [])]));
+            const installs = batch.map(agent => {
+                const s = stepsFor(agent, [this.serversAtVersion, cmds.drain, ...endpoint]);
+                this.steps.push(s);
+                return s.install;
+            });
+            previousBatch = [cmds.uncordon(installs)];
+        });
+        for (const s of this.steps.filter(x => x.node.role === "agent")) {
+            const agent = s.node;
             // Removing an agent from config drains and deletes its Kubernetes node first: this resource depends
             // on the agent's install, so Pulumi deletes it (running `delete`) before the agent's machine.
             nodeCommand(`${agent.name}-drain`, {

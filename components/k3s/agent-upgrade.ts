@@ -1,0 +1,67 @@
+/**
+ * Agents during a k3s version change: cordon and drain before the restart, uncordon once the kubelet reports the
+ * new version, in bounded batches. docs.k3s.io/upgrades/manual: "upgrade server nodes first one at a time, then any
+ * agent nodes"; the servers-at-version gate holds every agent until the servers are done, and the batches keep
+ * at most AGENT_BATCH_FRACTION of the agents unschedulable at a time (like system-upgrade-controller's
+ * `concurrency`, rancher/system-upgrade-controller examples/k3s-upgrade.yaml, `cordon: true`).
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterNode } from "../nodes/contract";
+import { nodeCommand } from "../shared/remote";
+import { loadScript, scriptCommand } from "../shared/script";
+
+const script = (name: string) => loadScript(__dirname, name);
+
+/** Seconds a drain may take, and an upgraded kubelet to report its version. */
+export const AGENT_DRAIN_TIMEOUT_SECONDS = 300;
+export const AGENT_REPORT_TIMEOUT_SECONDS = 300;
+
+/** Agents upgraded at once: a quarter of them, at least one. */
+export function agentBatchSize(agents: number): number {
+    return Math.max(1, Math.floor(agents / 4));
+}
+
+/** Agent indexes in batches of `size`, in order. */
+export function agentBatches<T>(agents: readonly T[], size: number): T[][] {
+    const out: T[][] = [];
+    for (let i = 0; i < agents.length; i += size) out.push(agents.slice(i, i + size));
+    return out;
+}
+
+/**
+ * Whether this `up` changes the k3s version of a running cluster (from the previous up's lifecycleState). Only then
+ * do the batches wait for each other: a first install (or a state without versions) joins every agent at once.
+ */
+export function isK3sUpgrade(previousVersion: string | undefined, desired: string): boolean {
+    return previousVersion !== undefined && previousVersion !== desired;
+}
+
+export interface BatchCommands {
+    drain: command.remote.Command;
+    uncordon: (installs: pulumi.Resource[]) => command.remote.Command;
+}
+
+/**
+ * The drain before and the uncordon after one batch's installs, both on the first server, both re-run on a version
+ * change (the version is in their command line; create and update are the same script). One pair per batch, not
+ * per agent: at 100 agents that is 8 commands instead of 200. `dependsOn`: what the drain waits for (the servers'
+ * version gate, and during an upgrade the previous batch's uncordon).
+ */
+export function batchCommands(
+    name: string, batch: readonly ClusterNode[], firstServer: ClusterNode, version: string, parent: pulumi.Resource,
+    dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>,
+): BatchCommands {
+    const names = batch.map(a => a.name);
+    const drainCmd = scriptCommand(script("upgrade-drain.sh"), [version, AGENT_DRAIN_TIMEOUT_SECONDS, ...names]);
+    const drain = nodeCommand(`${name}-upgrade-drain`, {
+        node: firstServer, create: drainCmd, update: drainCmd,
+    }, { parent, dependsOn, customTimeouts: { create: "30m", update: "30m" } });
+    const uncordonCmd = scriptCommand(script("uncordon.sh"), [version, AGENT_REPORT_TIMEOUT_SECONDS, ...names]);
+    return {
+        drain,
+        uncordon: installs => nodeCommand(`${name}-uncordon`, {
+            node: firstServer, create: uncordonCmd, update: uncordonCmd,
+        }, { parent, dependsOn: installs, customTimeouts: { create: "10m", update: "10m" } }),
+    };
+}
