@@ -1,4 +1,4 @@
-/** One measurement in a fresh process: evaluates the program under mocks and prints JSON {evalMs, maxRssMiB, resources}. */
+/** One measurement in a fresh process: evaluates the program under mocks and prints JSON {evalMs, maxRssMiB} (resources: 0, nothing is recorded while timing). */
 import { performance } from "perf_hooks";
 import { runProgram } from "../tools/evaluate";
 import { sizeByLabel, sizeOverrides } from "./sizes";
