@@ -1,3 +1,5 @@
+// The node-to-node ports have one owner, the datapath module; this list adds what else binds on the nodes.
+import { ETCD_PORTS, HEALTH_PORT, HUBBLE_SERVER_PORT, KUBELET_PORT, TUNNEL_PORTS, WIREGUARD_PORT } from "../../cilium/datapath";
 import { Problem, Rule, problem } from "./types";
 
 /** A TCP/UDP port (range) something on the nodes already binds, with where that fact comes from. */
@@ -25,21 +27,21 @@ export interface ReservedPort {
  */
 export const RESERVED_NODE_PORTS: readonly ReservedPort[] = Object.freeze([
     { from: 22, to: 22, use: "SSH" },
-    { from: 2379, to: 2380, use: "etcd client and peer" },
-    { from: 4240, to: 4240, use: "Cilium health checks" },
-    { from: 4244, to: 4244, use: "Hubble server" },
+    { from: ETCD_PORTS.from, to: ETCD_PORTS.to, use: "etcd client and peer" },
+    { from: HEALTH_PORT, to: HEALTH_PORT, use: "Cilium health checks" },
+    { from: HUBBLE_SERVER_PORT, to: HUBBLE_SERVER_PORT, use: "Hubble server" },
     { from: 4245, to: 4245, use: "Hubble Relay" },
-    { from: 6081, to: 6081, use: "Cilium GENEVE tunnel (udp)" },
+    { from: TUNNEL_PORTS.geneve, to: TUNNEL_PORTS.geneve, use: "Cilium GENEVE tunnel (udp)" },
     { from: 6444, to: 6444, use: "k3s agent load balancer (lb-server-port)", onServers: false },
     { from: 8233, to: 8233, use: "hcloud-cloud-controller-manager metrics (host network)" },
-    { from: 8472, to: 8472, use: "Cilium VXLAN tunnel (udp)" },
+    { from: TUNNEL_PORTS.vxlan, to: TUNNEL_PORTS.vxlan, use: "Cilium VXLAN tunnel (udp)" },
     { from: 9234, to: 9234, use: "cilium-operator health API" },
     { from: 9878, to: 9879, use: "Cilium Envoy and agent health APIs" },
     { from: 9962, to: 9965, use: "Cilium agent, operator, Envoy and Hubble metrics" },
     { from: 10248, to: 10248, use: "kubelet healthz" },
-    { from: 10250, to: 10250, use: "kubelet" },
+    { from: KUBELET_PORT, to: KUBELET_PORT, use: "kubelet" },
     { from: 10257, to: 10259, use: "kube-controller-manager, cloud-controller-manager and kube-scheduler" },
-    { from: 51871, to: 51871, use: "Cilium WireGuard (udp)" },
+    { from: WIREGUARD_PORT, to: WIREGUARD_PORT, use: "Cilium WireGuard (udp)" },
 ]);
 
 const rangeText = (r: ReservedPort) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`);
