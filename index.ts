@@ -26,13 +26,13 @@ const gate = lifecycleGate(previousState, config);
 
 const cluster = withShallowStackTraces(() => {
     // 2. Machines, behind one contract.
-    const machines: ClusterNodes & { sshPrivateKey?: pulumi.Output<string>; knownHosts?: pulumi.Output<string>; endpointResources?: pulumi.Resource[] } =
+    const machines: ClusterNodes =
         config.provider === "hetzner"
             ? new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey, gate })
             : new ColimaNodes("nodes", { config });
 
     // 3. k3s on every node over SSH.
-    const k3s = new K3sCluster("k3s", { config, machines, endpointResources: machines.endpointResources, etcdS3Credentials: secrets.etcdS3,
+    const k3s = new K3sCluster("k3s", { config, machines, etcdS3Credentials: secrets.etcdS3,
         previousK3sVersion: previousState.apply(p => p?.k3sVersion) });
     const firstMachine = k3s.firstServer.machine;
 
@@ -53,13 +53,13 @@ const cluster = withShallowStackTraces(() => {
     const hetznerCloud = machines instanceof HetznerNodes ? new HetznerCloud("hetzner-cloud", {
         config, provider: k3s.provider, firstServer: k3s.firstServer, apiReady: k3s.apiReady, ciliumReady: cilium.rollout,
         endpoint: { serviceHost: machines.endpoint.serviceHost, port: machines.endpoint.port },
-        networkId: machines.network.id, hcloudToken: secrets.hcloudToken, nodeSteps: k3s.steps.map(s => s.install),
+        networkId: machines.network.id, hcloudToken: secrets.hcloudToken, nodeSteps: Object.values(k3s.nodeReady),
     }) : undefined;
 
     // 6. Baseline policies in order, a reachability check, then (if configured) enforcement.
     const policies = new BaselinePolicies("policies", {
         config, provider: k3s.provider, crdGate: cilium.crdGate, nodes: machines.nodes, firstServer: k3s.firstServer,
-        endpoint: machines.endpoint, nodeReady: Object.fromEntries(k3s.steps.map(s => [s.node.name, s.install])),
+        endpoint: machines.endpoint, nodeReady: k3s.nodeReady,
     });
     return { machines, k3s, gatewayApi, policies, hetznerCloud };
 });

@@ -69,21 +69,21 @@ export class HetznerCloud extends pulumi.ComponentResource {
         const parts = hetznerCloudParts(config);
         const charts: pulumi.Resource[] = [];
 
-        if (parts.cloudController || parts.csiDriver) {
-            this.secret = new k8s.core.v1.Secret(HCLOUD_SECRET.name, {
-                metadata: { name: HCLOUD_SECRET.name, namespace: HCLOUD_SECRET.namespace },
-                type: "Opaque",
-                stringData: pulumi.secret(pulumi.all([args.hcloudToken, args.networkId]).apply(([token, network]) => ({
-                    [HCLOUD_SECRET.tokenKey]: token, [HCLOUD_SECRET.networkKey]: String(network),
-                }))),
-            }, { ...inCluster, dependsOn: [args.apiReady] });
-        }
+        // The token Secret both charts read (undefined when neither runs).
+        const secret = parts.cloudController || parts.csiDriver ? new k8s.core.v1.Secret(HCLOUD_SECRET.name, {
+            metadata: { name: HCLOUD_SECRET.name, namespace: HCLOUD_SECRET.namespace },
+            type: "Opaque",
+            stringData: pulumi.secret(pulumi.all([args.hcloudToken, args.networkId]).apply(([token, network]) => ({
+                [HCLOUD_SECRET.tokenKey]: token, [HCLOUD_SECRET.networkKey]: String(network),
+            }))),
+        }, { ...inCluster, dependsOn: [args.apiReady] }) : undefined;
+        this.secret = secret;
         if (parts.cloudController) {
             this.ccmValues = ccmValues(config, args.endpoint);
             this.ccm = new k8s.helm.v4.Chart(HCLOUD_CCM_CHART.chart, {
                 name: HCLOUD_CCM_CHART.chart, chart: HCLOUD_CCM_CHART.chart, version: HCLOUD_CCM_CHART.version,
                 repositoryOpts: { repo: HCLOUD_HELM_REPO }, namespace: "kube-system", values: this.ccmValues,
-            }, { ...inCluster, dependsOn: [args.apiReady, this.secret!] });
+            }, { ...inCluster, dependsOn: [args.apiReady, ...(secret ? [secret] : [])] });
             charts.push(this.ccm);
         }
         if (parts.csiDriver) {
@@ -91,7 +91,7 @@ export class HetznerCloud extends pulumi.ComponentResource {
             this.csi = new k8s.helm.v4.Chart(HCLOUD_CSI_CHART.chart, {
                 name: HCLOUD_CSI_CHART.chart, chart: HCLOUD_CSI_CHART.chart, version: HCLOUD_CSI_CHART.version,
                 repositoryOpts: { repo: HCLOUD_HELM_REPO }, namespace: "kube-system", values: this.csiValues,
-            }, { ...inCluster, dependsOn: [args.ciliumReady, this.secret!, ...(this.ccm ? [this.ccm] : [])] });
+            }, { ...inCluster, dependsOn: [args.ciliumReady, ...(secret ? [secret] : []), ...(this.ccm ? [this.ccm] : [])] });
             charts.push(this.csi);
         }
 

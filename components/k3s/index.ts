@@ -19,10 +19,8 @@ export * from "./previous-state";
 
 export interface K3sClusterArgs {
     config: ClusterConfig;
-    /** The machines, from the nodes stage. */
+    /** The machines, from the nodes stage; joiners wait for its `endpointResources`. */
     machines: ClusterNodes;
-    /** Resources the control-plane endpoint needs before anyone joins through it (e.g. the API load balancer). */
-    endpointResources?: pulumi.Resource[];
     /** Seconds the first command waits for SSH and cloud-init. Default 900. */
     bootTimeoutSeconds?: number;
     /** The k3s version the previous `up` deployed (lifecycleState), if known: a change upgrades agents in batches. */
@@ -40,6 +38,8 @@ const script = (name: string) => loadScript(__dirname, name);
  */
 export class K3sCluster extends pulumi.ComponentResource {
     readonly steps: NodeSteps[];
+    /** Each node's k3s install, by node name: what later stages wait for on that node. */
+    readonly nodeReady: Readonly<Record<string, pulumi.Resource>>;
     readonly apiReady: command.remote.Command;
     /** Version-skew gate the agents' installs wait for. */
     readonly serversAtVersion: command.remote.Command;
@@ -74,7 +74,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         };
         const stepsFor = (node: ClusterNode, installDependsOn: pulumi.Resource[]) => nodeSteps(ctx, node, installDependsOn);
 
-        const endpoint = args.endpointResources ?? [];
+        const endpoint = machines.endpointResources;
         const first = stepsFor(this.firstServer, []);
         this.apiReady = nodeCommand(`${config.clusterName}-api-ready`, {
             node: this.firstServer, create: scriptCommand(script("api-ready.sh"), [this.firstServer.name, 300]),
@@ -119,6 +119,8 @@ export class K3sCluster extends pulumi.ComponentResource {
                 delete: scriptCommand(script("drain.sh"), [agent.name, 300]),
             }, { parent, dependsOn: [s.install] });
         }
+
+        this.nodeReady = Object.fromEntries(this.steps.map(s => [s.node.name, s.install]));
 
         // The admin client certificate in k3s.yaml is valid for a year; k3s renews certificates at start when they are
         // within 90 days of expiry and rewrites k3s.yaml (k3s-io/k3s discussion #10024, issue #12171; kube-hetzner

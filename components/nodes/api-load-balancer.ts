@@ -39,9 +39,12 @@ export function apiLoadBalancer(config: ClusterConfig, args: { subnetId: pulumi.
         loadBalancerId: loadBalancer.id, protocol: "tcp", listenPort: config.apiPort, destinationPort: config.apiPort,
         healthCheck: { protocol: "tcp", port: config.apiPort, interval: 5, timeout: 3, retries: 3 },
     }, parent);
-    const targets = args.servers.map(s => new hcloud.LoadBalancerTarget(`${s.name}-api`, {
-        loadBalancerId: lbId, type: "server", serverId: (s.machine as hcloud.Server).id.apply(id => Number(id)), usePrivateIp: true,
-    }, { ...parent, dependsOn: [lbNetwork] }));
+    const targets = args.servers.map(s => {
+        if (!(s.machine instanceof hcloud.Server)) throw new pulumi.ResourceError(`${s.name}: the API load balancer targets hcloud servers only`, s.machine);
+        return new hcloud.LoadBalancerTarget(`${s.name}-api`, {
+            loadBalancerId: lbId, type: "server", serverId: s.machine.id.apply(id => Number(id)), usePrivateIp: true,
+        }, { ...parent, dependsOn: [lbNetwork] });
+    });
     // The operator's endpoint: the public load balancer only when opted in, else the first server's public address
     // (the hcloud firewall admits apiAllowList there). It waits for the live check, so a stack whose load balancer
     // disagrees with config stops before its kubeconfig or anything in the cluster changes.

@@ -29,6 +29,8 @@ export interface ColimaNodesArgs {
 export class ColimaNodes extends pulumi.ComponentResource implements ClusterNodes {
     readonly nodes: ClusterNode[];
     readonly endpoint: ClusterNodes["endpoint"];
+    /** Joiners: none (one VM). */
+    readonly endpointResources: pulumi.Resource[] = [];
     readonly vm: command.local.Command;
 
     constructor(name: string, args: ColimaNodesArgs, opts?: pulumi.ComponentResourceOptions) {

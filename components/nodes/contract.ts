@@ -45,9 +45,15 @@ export interface ControlPlaneEndpoint {
     tlsSans: pulumi.Output<string[]>;
 }
 
-/** What every node provider produces. */
+/** What every node provider produces: all the k3s stage and the outputs need, whichever provider made it. */
 export interface ClusterNodes {
     /** Servers first (the first one bootstraps etcd), then agents. */
-    nodes: ClusterNode[];
-    endpoint: ControlPlaneEndpoint;
+    readonly nodes: ClusterNode[];
+    readonly endpoint: ControlPlaneEndpoint;
+    /** What joiners need before they register through the endpoint (Hetzner: the API load balancer's service and targets); empty when joiners reach a server directly. */
+    readonly endpointResources: readonly pulumi.Resource[];
+    /** The SSH private key the commands use (secret), when the program holds it; Colima reads the VM's own key from its SSH config. */
+    readonly sshPrivateKey?: pulumi.Output<string>;
+    /** known_hosts lines (address + pinned host public key) for the operator's `ssh`, when the program pins the keys. */
+    readonly knownHosts?: pulumi.Output<string>;
 }

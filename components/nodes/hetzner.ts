@@ -118,8 +118,10 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
 
         let publicKey: pulumi.Input<string>;
         if (config.ssh.publicKey) {
+            // Validation requires both keys together; a caller that skips it fails here, not at the first SSH dial.
+            if (!args.sshPrivateKey) throw new pulumi.ResourceError("k3s-cilium:sshPublicKey is set but no sshPrivateKey was passed", this);
             publicKey = config.ssh.publicKey;
-            this.sshPrivateKey = pulumi.secret(args.sshPrivateKey!);
+            this.sshPrivateKey = pulumi.secret(args.sshPrivateKey);
         } else {
             const key = new tls.PrivateKey(`${cluster}-ssh`, { algorithm: "ED25519" }, { ...parent, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem"] });
             publicKey = key.publicKeyOpenssh;
@@ -148,7 +150,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
         const firewallId = this.firewall.id.apply(id => Number(id));
         const shared: MachineShared = { config, sshKeyId: sshKey.id, firewallId, networkId, subnet, groups };
         this.nodes = planned.map(p => this.machine(p, shared));
-        this.knownHosts = pulumi.all(this.nodes.map(n => pulumi.all([n.sshAddress, n.connection.hostKey!])))
+        this.knownHosts = pulumi.all(this.nodes.map(n => pulumi.all([n.sshAddress, this.pinnedHostKey(n)])))
             .apply(rows => knownHostsLines(rows.map(([address, hostKey]) => ({ address, hostKey }))));
 
         const servers = this.nodes.filter(n => n.role === "server");
@@ -171,6 +173,17 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
         this.registerOutputs({ nodes: this.nodes.map(n => n.name), kubeconfigHost, serviceHost: this.endpoint.serviceHost });
     }
 
+    private placementGroup(shared: MachineShared, p: PlannedNode): hcloud.PlacementGroup {
+        const group = shared.groups.get(p.placementGroup);
+        if (!group) throw new pulumi.ResourceError(`${p.name}: no placement group ${p.placementGroup} was planned`, this);
+        return group;
+    }
+
+    private pinnedHostKey(node: ClusterNode): pulumi.Input<string> {
+        if (node.connection.hostKey === undefined) throw new pulumi.ResourceError(`${node.name}: no pinned SSH host key`, this);
+        return node.connection.hostKey;
+    }
+
     /** One server: its own host key (secret, installed by cloud-init at first boot), the server, its node entry. */
     private machine(p: PlannedNode, shared: MachineShared): ClusterNode {
         const { config } = shared;
@@ -186,7 +199,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
             image: config.hetzner.image,
             location: config.hetzner.location,
             sshKeys: [shared.sshKeyId],
-            placementGroupId: shared.groups.get(p.placementGroup)!.id.apply(id => Number(id)),
+            placementGroupId: this.placementGroup(shared, p).id.apply(id => Number(id)),
             firewallIds: [shared.firewallId],
             networks: [{ networkId: shared.networkId, ip: p.privateAddress, aliasIps: [] }],
             publicNets: [{ ipv4Enabled: config.hetzner.publicIpv4, ipv6Enabled: config.hetzner.publicIpv6 }],
