@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import Ajv from "ajv";
-import { Graph, runProgram } from "./harness";
+import { Graph, runProgram, stackConfig } from "./harness";
 import { chartSchema, find, renderCilium, renderedMismatches } from "./chart";
 import { gatewayApiCrds } from "../components/gateway-api";
 import { gatewayApiVersionFor } from "../components/config";
@@ -134,7 +134,7 @@ describe("cilium: graph", () => {
     it("pins chart, repo and namespace; sets gatewayClass.create explicitly (no Helm lookup)", () => {
         const chart = g.get("cilium", "kubernetes:helm.sh/v4:Chart");
         assert.deepStrictEqual([chart.inputs.chart, chart.inputs.version, chart.inputs.repositoryOpts.repo, chart.inputs.namespace],
-            ["cilium", "1.18.4", "https://helm.cilium.io", "kube-system"]);
+            ["cilium", stackConfig("prod")["k3s-cilium:ciliumVersion"], "https://helm.cilium.io", "kube-system"]);
         assert.strictEqual(chart.inputs.values.gatewayAPI.gatewayClass.create, "true");
     });
 

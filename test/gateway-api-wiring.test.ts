@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { fromStackOutputs, runChecks } from "../scripts/verify";
 import { runProgram } from "./harness";
+import { gatewayApiVersionFor } from "../components/config/versions";
 
 describe("wiring: gatewayApi", () => {
     const CRD = "kubernetes:yaml/v2:ConfigFile";
@@ -13,7 +14,8 @@ describe("wiring: gatewayApi", () => {
         const chart = g.get("cilium", CHART);
         for (const crd of crds) assert.ok(g.dependsOn(chart, crd), `the chart does not wait for ${crd.name}`);
         assert.strictEqual(chart.inputs.values.gatewayAPI.enabled, true);
-        assert.strictEqual((g.outputs.versions as Record<string, string>).gatewayApi, "v1.2.0");
+        const versions = g.outputs.versions as Record<string, string>;
+        assert.strictEqual(versions.gatewayApi, gatewayApiVersionFor(versions.cilium));
     });
 
     it("gatewayApi: false installs no Gateway API CRDs (the key's description), and the outputs say so", async () => {

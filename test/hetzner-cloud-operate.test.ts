@@ -12,6 +12,7 @@ import { parseArgs, runEphemeral } from "../scripts/ephemeral";
 import { artifacts } from "../tools/render";
 import { ccmValues } from "../components/hetzner-cloud/values";
 import { ClusterConfig, validateConfig } from "../components/config";
+import { HCLOUD_CCM_CHART, HCLOUD_CSI_CHART } from "../components/config/versions";
 
 function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {
     const r = validateConfig(stackConfig(stack, overrides), { stack, hcloudTokenSet: true });
@@ -183,8 +184,8 @@ describe("hetzner-cloud: npm run render shows both charts with the program's val
         const files = artifacts(g, config("prod"));
         const ccm = YAML.parse(files.get("hetzner-cloud/hcloud-cloud-controller-manager.yaml")!);
         const csi = YAML.parse(files.get("hetzner-cloud/hcloud-csi.yaml")!);
-        assert.deepStrictEqual([ccm.chart, ccm.version, ccm.repository, ccm.namespace], ["hcloud-cloud-controller-manager", "1.35.0", "https://charts.hetzner.cloud", "kube-system"]);
-        assert.deepStrictEqual([csi.chart, csi.version, csi.repository], ["hcloud-csi", "2.22.1", "https://charts.hetzner.cloud"]);
+        assert.deepStrictEqual([ccm.chart, ccm.version, ccm.repository, ccm.namespace], ["hcloud-cloud-controller-manager", HCLOUD_CCM_CHART.version, "https://charts.hetzner.cloud", "kube-system"]);
+        assert.deepStrictEqual([csi.chart, csi.version, csi.repository], ["hcloud-csi", HCLOUD_CSI_CHART.version, "https://charts.hetzner.cloud"]);
         assert.deepStrictEqual(ccm.values, g.get("hcloud-cloud-controller-manager", "kubernetes:helm.sh/v4:Chart").inputs.values);
         assert.deepStrictEqual(csi.values.storageClasses, [{ name: "hcloud-volumes", defaultStorageClass: true, reclaimPolicy: "Delete" }]);
         assert.match(files.get("commands.txt")!, /k3s-cilium-cloud-resources-cleanup: destroy-cleanup\.sh k3s-cilium-server-1 600/);

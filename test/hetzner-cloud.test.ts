@@ -6,6 +6,7 @@ import { chartFile, envOf, FRESH_NODE_TAINTS, podSpec, renderHetznerChart, Toler
 import { Graph, runProgram, RunOptions, stackConfig } from "./harness";
 import { parseScriptCommands } from "../components/shared/script";
 import { ClusterConfig, validateConfig } from "../components/config";
+import { HCLOUD_CCM_CHART, HCLOUD_CSI_CHART } from "../components/config/versions";
 import { ciliumMtu, mtuPlan, MtuInput } from "../components/hetzner-cloud/mtu";
 import { l2OnHetznerProblems, L2RuleInput } from "../components/hetzner-cloud/rules";
 
@@ -123,7 +124,8 @@ describe("hetzner-cloud: the graph (bootstrap order, Secret, destroy order)", ()
             const c = chart(name);
             assert.deepStrictEqual([c.inputs.chart, c.inputs.repositoryOpts.repo, c.inputs.namespace], [name, "https://charts.hetzner.cloud", "kube-system"]);
         }
-        assert.deepStrictEqual([ccm.inputs.version, chart("hcloud-csi").inputs.version], ["1.35.0", "2.22.1"]);
+        // The charts carry the one pin (components/config/versions.ts), whatever it is.
+        assert.deepStrictEqual([ccm.inputs.version, chart("hcloud-csi").inputs.version], [HCLOUD_CCM_CHART.version, HCLOUD_CSI_CHART.version]);
     });
 
     it("the CSI driver comes after the CCM and Cilium's rollout (its controller needs initialised, Ready nodes)", () => {

@@ -5,11 +5,12 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import * as YAML from "yaml";
 import { sandbox } from "./shell";
-import { Graph, resolve, ROOT, runProgram } from "./harness";
+import { Graph, resolve, ROOT, runProgram, stackConfig } from "./harness";
 import * as checks from "../scripts/verify/checks";
 import { Exec, fromStackOutputs, report, runChecks } from "../scripts/verify";
 import { EphemeralDeps, EphemeralStack, ephemeralConfig, parseArgs, runEphemeral } from "../scripts/ephemeral";
 import { validateConfig } from "../components/config";
+import { gatewayApiVersionFor } from "../components/config/versions";
 
 const fixture = (name: string) => fs.readFileSync(path.join(ROOT, "test", "fixtures", "verify", name), "utf8");
 const workflow = (name: string) => ({ text: fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8"), doc: YAML.parse(fs.readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8")) });
@@ -264,7 +265,10 @@ describe("operate: fast destroy and outputs", () => {
         assert.match(cmds.hubblePortForward, /kubectl port-forward -n kube-system svc\/hubble-relay 4245:80$/);
         assert.match(cmds.hubbleObserve, /^hubble observe --server localhost:4245/);
         assert.strictEqual(cmds.verify, "npm run verify -- --stack prod");
-        assert.deepStrictEqual(g.outputs.versions, { k3s: "v1.33.5+k3s1", cilium: "1.18.4", gatewayApi: "v1.2.0" });
+        // The output reports the stack's versions and the Gateway API release its Cilium maps to (not restated pins).
+        const file = stackConfig("prod");
+        const cilium = file["k3s-cilium:ciliumVersion"];
+        assert.deepStrictEqual(g.outputs.versions, { k3s: file["k3s-cilium:k3sVersion"], cilium, gatewayApi: gatewayApiVersionFor(cilium) });
         await kubeconfigFileIsPrivate(cmds.kubeconfig, "k3s-cilium.kubeconfig");
         const local = await runProgram({ stack: "local" });
         assert.strictEqual(((await resolve(local.outputs.commands as any)).value as any).ssh, "colima ssh --profile k3s-cilium");
