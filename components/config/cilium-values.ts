@@ -57,7 +57,28 @@ export const OWNED_VALUE_PATHS: Readonly<Record<string, string>> = Object.freeze
     encryption: "wireguard",
 });
 
+const RAW = "not overridable: it writes raw cilium-config keys / agent flags past every key the program owns (e.g. {routing-mode: native, policy-audit-mode: 'false'} turns the tunnel off and enforcement on; chart 1.18.4 templates/cilium-configmap.yaml and cilium-agent/daemonset.yaml copy it verbatim); accepted: leave it out, and set the chart value or the k3s-cilium: key for what you need";
+const DATAPATH = "not overridable, fixed by design: the datapath the preflight, the datapath guard, the node firewall and the host policies are built for (components/cilium/datapath.ts) depends on it; accepted: leave it out";
+
+/**
+ * Chart values the program does not compute but whose chart default the rest of the program relies on: a
+ * different value changes the datapath under the guard and the policies (or, for extraConfig/extraArgs, bypasses
+ * ownership entirely). Each is refused with why. test/cilium-ownership.test.ts renders the real chart with the
+ * overrides validation accepts and checks that the program-owned cilium-config keys do not move.
+ */
+export const FIXED_VALUE_PATHS: Readonly<Record<string, string>> = Object.freeze({
+    extraConfig: RAW, extraArgs: RAW,
+    underlayProtocol: DATAPATH, "bpf.datapathMode": DATAPATH, "bpf.hostLegacyRouting": DATAPATH,
+    "cni.chainingMode": DATAPATH, "cni.chainingTarget": DATAPATH, "cni.customConf": DATAPATH, "endpointRoutes.enabled": DATAPATH,
+    "loadBalancer.mode": DATAPATH, "loadBalancer.dsrDispatch": DATAPATH, "loadBalancer.acceleration": DATAPATH,
+    healthPort: DATAPATH, healthChecking: DATAPATH, "hubble.peerService": DATAPATH, "hubble.listenAddress": DATAPATH,
+    socketLB: DATAPATH, nodePort: DATAPATH, k8sServiceHostRef: DATAPATH, ipMasqAgent: DATAPATH,
+    "k8s.requireIPv4PodCIDR": DATAPATH, "k8s.requireIPv6PodCIDR": DATAPATH,
+});
+
 function owned(p: string): string | undefined {
+    const fixed = Object.keys(FIXED_VALUE_PATHS).find(o => p === o || p.startsWith(`${o}.`));
+    if (fixed !== undefined) return FIXED_VALUE_PATHS[fixed];
     const hit = Object.keys(OWNED_VALUE_PATHS).find(o => p === o || p.startsWith(`${o}.`));
     if (hit === undefined) return undefined;
     const key = OWNED_VALUE_PATHS[hit];
@@ -66,7 +87,7 @@ function owned(p: string): string | undefined {
 }
 
 /** Keys the chart's templates read that are not in values.schema.json (shared/upstream/README.md). */
-const TEMPLATE_ONLY_PATHS = new Set(["policyAuditMode", "loadBalancer.mode"]);
+const TEMPLATE_ONLY_PATHS = new Set(["policyAuditMode"]);
 
 function jsonType(value: unknown): string {
     if (value === null) return "null";

@@ -69,7 +69,7 @@ export const RULES_BY_KEY: Readonly<Partial<Record<ConfigKey, string>>> = Object
     l2Interfaces: "Empty patterns, invalid regexes, or constructs Go's RE2 lacks (look-ahead/behind, backreferences).",
     wireguard: "Not true/false.",
     worldIngressPolicy: "Not true/false.",
-    ciliumValues: "Not a YAML mapping; keys the program sets (name the config key to use instead, e.g. hubble.ui.enabled → hubbleUi); keys the pinned chart's values do not have (did you mean); values of a type its values.schema.json refuses.",
+    ciliumValues: "Not a YAML mapping; keys the program sets (name the config key to use instead, e.g. hubble.ui.enabled → hubbleUi); extraConfig/extraArgs (raw cilium-config past ownership) and values the datapath is fixed to (tunnelPort, underlayProtocol, bpf.datapathMode, loadBalancer.mode, socketLB, nodePort, healthPort, …); keys the pinned chart's values do not have (did you mean); values of a type its values.schema.json refuses.",
     etcdS3Backups: "Not true/false.",
     etcdS3Endpoint: "Not a host name[:port] without scheme or path, when etcdS3Backups is true.",
     etcdS3Bucket: "Not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens), when etcdS3Backups is true.",
