@@ -7,7 +7,7 @@ import { Cilium } from "./components/cilium";
 import { ConfigError, loadConfig } from "./components/config";
 import { GatewayApiCrds } from "./components/gateway-api";
 import { ciliumMtu, HetznerCloud } from "./components/hetzner-cloud";
-import { K3sCluster, lifecycleGate, lifecycleStateOf, previousLifecycleState } from "./components/k3s";
+import { firstServerJoins, K3sCluster, lifecycleGate, lifecycleStateOf, previousLifecycleState } from "./components/k3s";
 import { assertHostTools, ClusterNodes, ColimaNodes, HetznerNodes, operatorKubeconfig } from "./components/nodes";
 import { operatorCommands } from "./components/outputs";
 import { assertBuildFresh, withShallowStackTraces } from "./components/shared/runtime";
@@ -32,8 +32,11 @@ const cluster = withShallowStackTraces(() => {
             : new ColimaNodes("nodes", { config });
 
     // 3. k3s on every node over SSH.
-    const k3s = new K3sCluster("k3s", { config, machines, etcdS3Credentials: secrets.etcdS3,
-        previousK3sVersion: previousState.apply(p => p?.k3sVersion) });
+    const k3s = new K3sCluster("k3s", {
+        config, machines, etcdS3Credentials: secrets.etcdS3,
+        previousK3sVersion: previousState.apply(p => p?.k3sVersion),
+        firstServerBootstraps: previousState.apply(prev => !firstServerJoins(prev, config)),
+    });
     const firstMachine = k3s.firstServer.machine;
 
     // 4. Gateway API CRDs (gatewayApi: true only), which Cilium's operator only looks for at start-up.

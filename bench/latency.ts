@@ -41,6 +41,7 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     upgradeDrain: s(2, 0, "assumption: one kubectl get on the first server: on a first install the agent is not registered yet (components/k3s/scripts/upgrade-drain.sh)"),
     uncordon: s(5, 0, "assumption: the agent registers within seconds of its bounded start, then one kubectl uncordon (components/k3s/scripts/uncordon.sh)"),
     drainHook: s(1, 0, "source: the program — create runs `true` (components/k3s); the drain runs only when one agent is removed"),
+    leaveHook: s(1, 0, "source: the program — create runs `true` (components/k3s/removal.ts); remove-server.sh runs only when a server is removed or replaced"),
     gatewayApiCrd: s(2, 0, "assumption: server-side apply of one CRD"),
     datapathGuard: s(1, 0, "assumption: one SSH round trip"),
     ciliumChart: s(15, 0, "assumption: server-side apply of ~60 rendered objects (helm.v4.Chart)"),
@@ -110,6 +111,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         if (n.endsWith("-upgrade-drain")) return ["upgradeDrain"];
         if (n.endsWith("-uncordon")) return ["uncordon"];
         if (n.endsWith("-drain")) return ["drainHook"];
+        if (n.endsWith("-leave")) return ["leaveHook"];
         if (n.endsWith("-cloud-resources-cleanup")) return ["cloudCleanup"];
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
         if (n.endsWith("-cilium-rollout")) return ["ciliumRollout"];

@@ -95,6 +95,8 @@ export function ephemeralConfig(name: string, allow: string[], prod: Record<stri
         [k("nodeSubnetCidr")]: `10.${octet}.1.0/24`,
         [k("sshAllowList")]: JSON.stringify(allow),
         [k("apiAllowList")]: JSON.stringify(allow),
+        // A test cluster is destroyed at the end: protected servers would make pulumi destroy fail.
+        [k("serverProtection")]: "false",
     };
 }
 

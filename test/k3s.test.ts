@@ -32,7 +32,9 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.ok(g.dependsOn(install, preflight), `${n}: install after preflight`);
             assert.ok(!g.dependsOn(preflight, install), "no cycle");
             assert.deepStrictEqual(scriptsOf(preflight.inputs.create).map(s => s.split(" ")[0]), ["wait-boot.sh", "preflight.sh"], `${n}: boot wait first`);
-            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh", "start.sh"], `${n}: config, binary, then the bounded start`);
+            // Servers check, before k3s starts, that an empty disk neither bootstraps a second cluster nor joins none.
+            const guard = n.includes("-server-") ? ["etcd-guard.sh"] : [];
+            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh", ...guard, "start.sh"], `${n}: config, binary, then the bounded start`);
             assert.strictEqual(install.inputs.update, install.inputs.create, `${n}: an update rewrites the config and converges the version`);
         }
         assert.deepStrictEqual(scriptsOf(step("k3s-cilium-agent-1", "install").inputs.create),

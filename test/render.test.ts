@@ -109,7 +109,11 @@ describe("npm run render", function () {
         assert.ok(upNames.indexOf("k3s-cilium-server-1-install") < upNames.indexOf("k3s-cilium-server-2-install"), "joins after the first server");
         // The Hetzner cloud-resources cleanup runs first on destroy (test/hetzner-cloud.test.ts holds its order).
         assert.deepStrictEqual(down.trim().split("\n"), ["k3s-cilium-cloud-resources-cleanup: destroy-cleanup.sh k3s-cilium-server-1 600",
-            "k3s-cilium-agent-2-drain: drain.sh k3s-cilium-agent-2 300", "k3s-cilium-agent-1-drain: drain.sh k3s-cilium-agent-1 300"]);
+            "k3s-cilium-agent-2-drain: drain.sh k3s-cilium-agent-2 300", "k3s-cilium-agent-1-drain: drain.sh k3s-cilium-agent-1 300",
+            // Servers leave one at a time, highest ordinal first; the first server is removed by the second.
+            "k3s-cilium-server-3-leave: remove-server.sh k3s-cilium-server-3 k3s-cilium-server-1 300",
+            "k3s-cilium-server-2-leave: remove-server.sh k3s-cilium-server-2 k3s-cilium-server-1 300",
+            "k3s-cilium-server-1-leave: remove-server.sh k3s-cilium-server-1 k3s-cilium-server-2 300"]);
     });
 
     it("topological order: ties by name, dependencies first, cycles refused", () => {

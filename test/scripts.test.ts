@@ -215,21 +215,6 @@ describe("scripts: cluster operations", () => {
         assert.match(r.stderr, /refusing to switch the Cilium datapath from tunnel\/geneve to tunnel\/vxlan.*every node must restart/);
     });
 
-    it("drain.sh drains and deletes, and is a no-op for a node already gone", () => {
-        const drain = scriptPath("k3s", "drain.sh");
-        const sb = sandbox();
-        sb.stub("k3s", 'log "k3s $*"');
-        assert.strictEqual(sb.run(drain, ["agent-2", 60]).code, 0);
-        assert.deepStrictEqual(sb.calls(), [
-            "k3s kubectl get node agent-2",
-            "k3s kubectl drain agent-2 --ignore-daemonsets --delete-emptydir-data --timeout=60s",
-            "k3s kubectl delete node agent-2 --wait=true --timeout=60s",
-        ]);
-        const gone = sandbox();
-        gone.stub("k3s", '[ "$2" = "get" ] && exit 1; log "k3s $*"');
-        assert.match(gone.run(drain, ["agent-2"]).stdout, /not in the cluster; nothing to drain/);
-        assert.deepStrictEqual(gone.calls(), []);
-    });
-
+    // drain.sh, remove-server.sh and etcd-guard.sh run under a stubbed kubectl in test/removal-scripts.test.ts.
     // colima-up.sh and colima-delete.sh run under a stub of Colima's real CLI in test/colima.test.ts.
 });

@@ -80,6 +80,7 @@ function record(req: any): RecordedResource {
         ignoreChanges: req.getIgnorechangesList(),
         replaceOnChanges: req.getReplaceonchangesList(),
         deleteBeforeReplace: req.getDeletebeforereplace(),
+        protect: req.getProtect(),
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         provider: req.getProvider(),
     };

@@ -21,6 +21,8 @@ export interface RecordedResource {
     ignoreChanges: string[];
     replaceOnChanges: string[];
     deleteBeforeReplace: boolean;
+    /** Pulumi `protect`: the engine refuses to delete (or replace) it. */
+    protect: boolean;
     additionalSecretOutputs: string[];
     provider: string;
 }

@@ -54,6 +54,8 @@ export interface ClusterConfig {
         readonly publicApiLoadBalancer: boolean;
         /** Install the generated host keys on servers created before pinning (components/nodes/hetzner.ts). */
         readonly sshHostKeyAdoption: boolean;
+        /** Hetzner delete/rebuild protection and Pulumi protect on servers (opt-out; components/nodes/hetzner.ts). */
+        readonly serverProtection: boolean;
     };
     readonly colima: {
         readonly profile: string;
@@ -171,6 +173,7 @@ function buildConfig(v: Values, ctx: ValidationContext): ClusterConfig {
             csiDriver: v.hcloudCsiDriver,
             publicApiLoadBalancer: v.publicApiLoadBalancer,
             sshHostKeyAdoption: v.sshHostKeyAdoption,
+            serverProtection: v.serverProtection,
         },
         colima: {
             profile: v.colimaProfile,

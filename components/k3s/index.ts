@@ -9,6 +9,7 @@ import { loadScript, scriptCommand } from "../shared/script";
 import { agentBatches, agentBatchSize, batchCommands, isK3sUpgrade } from "./agent-upgrade";
 import { joinUrl, rewriteKubeconfig } from "./config";
 import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
+import { agentDrain, serverLeaves } from "./removal";
 
 export * from "./config";
 export * from "./node-steps";
@@ -16,6 +17,7 @@ export * from "./backup";
 export * from "./upgrade";
 export * from "./lifecycle";
 export * from "./previous-state";
+export * from "./removal";
 
 export interface K3sClusterArgs {
     config: ClusterConfig;
@@ -27,6 +29,11 @@ export interface K3sClusterArgs {
     previousK3sVersion?: pulumi.Output<string | undefined>;
     /** S3 credentials of the etcd snapshot upload (secret; ConfigSecrets.etcdS3), when backups are on. */
     etcdS3Credentials?: pulumi.Output<{ accessKey: string; secretKey: string }>;
+    /**
+     * Whether the first server bootstraps etcd (`cluster-init`) or joins the servers a previous `up` deployed
+     * (lifecycle.ts firstServerJoins). @default true
+     */
+    firstServerBootstraps?: pulumi.Input<boolean>;
 }
 
 const script = (name: string) => loadScript(__dirname, name);
@@ -71,6 +78,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         const ctx: NodeStepsContext = {
             config, parent, bootTimeout, joinUrl: url, tlsSans: machines.endpoint.tlsSans, firstServer: this.firstServer,
             tokens: { server: this.token, agent: this.agentToken, etcdS3: args.etcdS3Credentials },
+            firstServerBootstraps: args.firstServerBootstraps ?? true, serverAddresses: servers.map(s => s.privateAddress),
         };
         const stepsFor = (node: ClusterNode, installDependsOn: pulumi.Resource[]) => nodeSteps(ctx, node, installDependsOn);
 
@@ -111,14 +119,11 @@ export class K3sCluster extends pulumi.ComponentResource {
             previousBatch = [cmds.uncordon(installs)];
         });
         for (const s of this.steps.filter(x => x.node.role === "agent")) {
-            const agent = s.node;
-            // Removing an agent from config drains and deletes its Kubernetes node first: this resource depends
-            // on the agent's install, so Pulumi deletes it (running `delete`) before the agent's machine.
-            nodeCommand(`${agent.name}-drain`, {
-                node: agent, runOn: this.firstServer, create: "true",
-                delete: scriptCommand(script("drain.sh"), [agent.name, 300]),
-            }, { parent, dependsOn: [s.install] });
+            // Removing or replacing an agent drains and deletes its Node first (removal.ts).
+            agentDrain(parent, s, this.firstServer);
         }
+        // Removing or replacing a server removes its etcd member and Node first, from a survivor (removal.ts).
+        if (config.provider === "hetzner") serverLeaves(parent, this.steps.filter(s => s.node.role === "server"));
 
         this.nodeReady = Object.fromEntries(this.steps.map(s => [s.node.name, s.install]));
 

@@ -36,14 +36,14 @@ export const K3S_START_TIMEOUT_SECONDS = 600;
  */
 export function nodeConfigFile(
     config: ClusterConfig, node: ClusterNode,
-    place: { isFirstServer: boolean; joinUrl: string; tlsSans: pulumi.Input<string[]> },
+    place: { isFirstServer: pulumi.Input<boolean>; joinUrl: string; tlsSans: pulumi.Input<string[]> },
     tokens: { server: pulumi.Input<string>; agent: pulumi.Input<string>; etcdS3?: pulumi.Input<{ accessKey: string; secretKey: string }> },
 ): pulumi.Output<string> {
     const s3 = node.role === "server" && tokens.etcdS3 ? pulumi.output(tokens.etcdS3) : pulumi.output(undefined);
-    return pulumi.secret(pulumi.all([place.tlsSans, tokens.server, tokens.agent, node.publicIpv6Address ?? "", s3]).apply(([sans, server, agent, v6, etcdS3]) =>
+    return pulumi.secret(pulumi.all([place.tlsSans, tokens.server, tokens.agent, node.publicIpv6Address ?? "", s3, place.isFirstServer]).apply(([sans, server, agent, v6, etcdS3, first]) =>
         renderK3sConfig(k3sNodeConfig(config, {
             name: node.name, role: node.role, privateAddress: node.privateAddress, publicIpv6Address: v6 || undefined,
-            isFirstServer: place.isFirstServer, joinUrl: place.joinUrl, tlsSans: sans,
+            isFirstServer: first, joinUrl: place.joinUrl, tlsSans: sans,
         }), node.role, { server, agent, etcdS3 })));
 }
 
@@ -59,6 +59,22 @@ export interface NodeStepsContext {
     tlsSans: pulumi.Input<string[]>;
     firstServer: ClusterNode;
     tokens: { server: pulumi.Output<string>; agent: pulumi.Output<string>; etcdS3?: pulumi.Output<{ accessKey: string; secretKey: string }> };
+    /**
+     * The first server bootstraps etcd (`cluster-init`); false once the previous `up` deployed other servers this
+     * config keeps, so a replaced first server joins them (components/k3s/lifecycle.ts firstServerJoins).
+     */
+    firstServerBootstraps: pulumi.Input<boolean>;
+    /** Private addresses of every server: etcd-guard.sh probes the others. */
+    serverAddresses: readonly string[];
+}
+
+/** How long a joining server with an empty disk waits for an existing server to answer (etcd-guard.sh). */
+export const JOIN_WAIT_SECONDS = 300;
+
+/** etcd-guard.sh for a server: init mode where it bootstraps, join mode elsewhere; peers are the other servers. */
+export function etcdGuardCommand(ctx: Pick<NodeStepsContext, "config" | "serverAddresses">, node: ClusterNode, bootstraps: boolean): string {
+    const peers = ctx.serverAddresses.filter(a => a !== node.privateAddress);
+    return scriptCommand(script("etcd-guard.sh"), [node.name, bootstraps ? "init" : "join", ctx.config.apiPort, JOIN_WAIT_SECONDS, ...peers]);
 }
 
 /** The two commands of one node: preflight (boot wait, kernel), then install (config, binary, bounded start). */
@@ -77,16 +93,17 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
     if (config.network.ipv6 && !node.publicIpv6Address) {
         throw new pulumi.ResourceError(`${node.name}: k3s-cilium:ipv6 is true but the node provider gave no public IPv6 address for its dual-stack node-ip`, parent);
     }
-    const fileContent = nodeConfigFile(config, node, {
-        isFirstServer: node === ctx.firstServer, joinUrl: ctx.joinUrl, tlsSans: ctx.tlsSans,
-    }, ctx.tokens);
+    const bootstraps = pulumi.output(node === ctx.firstServer ? ctx.firstServerBootstraps : false);
+    const fileContent = nodeConfigFile(config, node, { isFirstServer: bootstraps, joinUrl: ctx.joinUrl, tlsSans: ctx.tlsSans }, ctx.tokens);
     // Config and install run together behind the join gates, so a config change rolls through the servers
     // one at a time (each restart waits for the previous server), never restarting every etcd member at once.
-    const installCmd = scriptSequence(
+    // Servers check before starting that an empty disk neither bootstraps a second cluster nor joins nothing.
+    const installCmd = bootstraps.apply(b => scriptSequence(
         scriptCommand(script("configure.sh"), [node.name, node.role]),
         scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256]),
+        ...(node.role === "server" ? [etcdGuardCommand(ctx, node, b)] : []),
         scriptCommand(script("start.sh"), [node.name, node.role, K3S_START_TIMEOUT_SECONDS]),
-    );
+    ));
     const install = nodeCommand(`${node.name}-install`, {
         node, create: installCmd, update: installCmd, stdin: fileContent,
     }, {

@@ -104,8 +104,11 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
         super("k3s-cilium:nodes:HetznerNodes", name, {}, opts);
         const { config } = args;
         const parent = { parent: this };
-        // Root resources wait for the lifecycle gate; everything else depends on one of them.
-        const gated = { parent: this, dependsOn: args.gate ?? [] };
+        // Root resources wait for the lifecycle gate; everything else depends on one of them. They are named, and a
+        // name is unique per Hetzner project ("Server names must be unique per Project", docs.hetzner.cloud/
+        // reference/cloud, Update a Server; the API answers uniqueness_error): a replacement created before its
+        // predecessor is deleted would collide, so every named resource is deleted before it is replaced.
+        const gated = { parent: this, dependsOn: args.gate ?? [], deleteBeforeReplace: true };
         const cluster = config.clusterName;
 
         this.network = new hcloud.Network(`${cluster}-network`, {
@@ -205,7 +208,17 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
             publicNets: [{ ipv4Enabled: config.hetzner.publicIpv4, ipv6Enabled: config.hetzner.publicIpv6 }],
             userData,
             labels: labelsFor(config, p.role),
-        }, { ...parent, dependsOn: [shared.subnet], ignoreChanges: ["userData"] });
+            // Both protections on or both off: Hetzner requires them equal (@pulumi/hcloud Server docs:
+            // deleteProtection "Needs to be the same as `rebuildProtection`").
+            deleteProtection: config.hetzner.serverProtection,
+            rebuildProtection: config.hetzner.serverProtection,
+        }, {
+            ...parent, dependsOn: [shared.subnet], ignoreChanges: ["userData"],
+            // Same name and private IP as its predecessor: delete first. Its k3s removal runs before that
+            // (components/k3s/removal.ts: the leave/drain commands are replaced with it, and go first).
+            deleteBeforeReplace: true,
+            protect: config.hetzner.serverProtection,
+        });
         const sshAddress = config.hetzner.publicIpv4 ? server.ipv4Address : server.ipv6Address;
         const node: ClusterNode = {
             name: p.name,

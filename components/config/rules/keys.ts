@@ -21,7 +21,7 @@ export const PROVIDER_ONLY_KEYS: Readonly<Record<"colima" | "hetzner", readonly 
     colima: ["colimaProfile", "colimaCpus", "colimaMemoryGiB", "colimaDiskGiB", "colimaVmType", "colimaSshPort"],
     hetzner: [
         "nodeCidr", "nodeSubnetCidr", "hcloudLocation", "hcloudCloudController", "hcloudCsiDriver",
-        "controlPlaneServerType", "workerServerType", "serverImage", "publicIpv4", "publicIpv6",
+        "controlPlaneServerType", "workerServerType", "serverImage", "publicIpv4", "publicIpv6", "serverProtection",
     ],
 });
 
