@@ -127,6 +127,15 @@ export class K3sCluster extends pulumi.ComponentResource {
 
         this.nodeReady = Object.fromEntries(this.steps.map(s => [s.node.name, s.install]));
 
+        const access = this.clusterAccess(config, machines.endpoint);
+        this.kubeconfig = access.kubeconfig;
+        this.provider = access.provider;
+
+        this.registerOutputs({ kubeconfig: this.kubeconfig, apiReady: this.apiReady.id });
+    }
+
+    /** The first server's kubeconfig, pointed at the operator's endpoint (secret), and a Kubernetes provider on it. */
+    private clusterAccess(config: ClusterConfig, endpoint: ClusterNodes["endpoint"]): { kubeconfig: pulumi.Output<string>; provider: k8s.Provider } {
         // The admin client certificate in k3s.yaml is valid for a year; k3s renews certificates at start when they are
         // within 90 days of expiry and rewrites k3s.yaml (k3s-io/k3s discussion #10024, issue #12171; kube-hetzner
         // discussion #1268 re-reads it the same way). So the read re-runs when the first server's k3s version
@@ -137,19 +146,18 @@ export class K3sCluster extends pulumi.ComponentResource {
             node: this.firstServer, create: scriptCommand(script("kubeconfig.sh"), [this.firstServer.name]),
             triggers: [config.versions.k3s],
             secretOutputs: ["stdout"], logging: "stderr",
-        }, { parent, dependsOn: [this.apiReady] });
-        const server = pulumi.interpolate`${machines.endpoint.kubeconfigHost}`.apply(h => joinUrl(h, machines.endpoint.port));
-        this.kubeconfig = pulumi.secret(pulumi.all([kubeconfigRead.stdout, server]).apply(([raw, s]) =>
+        }, { parent: this, dependsOn: [this.apiReady] });
+        const server = pulumi.interpolate`${endpoint.kubeconfigHost}`.apply(h => joinUrl(h, endpoint.port));
+        const kubeconfig = pulumi.secret(pulumi.all([kubeconfigRead.stdout, server]).apply(([raw, s]) =>
             rewriteKubeconfig(raw, s, config.clusterName)));
-        this.provider = new k8s.Provider(`${config.clusterName}-k8s`, {
-            kubeconfig: this.kubeconfig,
+        const provider = new k8s.Provider(`${config.clusterName}-k8s`, {
+            kubeconfig,
             // With an identifier, a kubeconfig change (e.g. the API endpoint moving off a public load balancer) is an
             // update, not a replacement of every object in the cluster; adding it is itself no replacement
             // (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go DiffConfig @010f5d8, testdata/diffconfig).
             clusterIdentifier: config.clusterName,
             enableServerSideApply: true,
-        }, { parent, dependsOn: [kubeconfigRead] });
-
-        this.registerOutputs({ kubeconfig: this.kubeconfig, apiReady: this.apiReady.id });
+        }, { parent: this, dependsOn: [kubeconfigRead] });
+        return { kubeconfig, provider };
     }
 }
