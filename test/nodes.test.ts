@@ -37,7 +37,8 @@ describe("nodes: Hetzner (prod)", () => {
             assert.strictEqual(s.inputs.image, "ubuntu-24.04");
             assert.strictEqual(s.inputs.location, "fsn1");
             assert.deepStrictEqual(Object.keys(s.inputs.labels).sort(), ["cluster", "managed-by", "role", "stack"]);
-            assert.deepStrictEqual(s.ignoreChanges, ["userData"], "a cloud-init change must not replace production servers");
+            assert.deepStrictEqual(s.ignoreChanges, ["userData", "sshKeys"],
+                "neither a cloud-init change nor an SSH key rotation may replace production servers");
             assert.match(s.inputs.userData, /^#cloud-config\nssh_pwauth: false\n/);
         }
         assert.strictEqual(g.get("k3s-cilium-subnet").inputs.networkZone, "eu-central");

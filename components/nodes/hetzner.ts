@@ -213,7 +213,12 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
             deleteProtection: config.hetzner.serverProtection,
             rebuildProtection: config.hetzner.serverProtection,
         }, {
-            ...parent, dependsOn: [shared.subnet], ignoreChanges: ["userData"],
+            // userData: cloud-init runs once, at first boot. sshKeys: ForceNew on hcloud_server
+            // (hetznercloud/terraform-provider-hcloud internal/server/resource.go @03a56de), and like cloud-init the
+            // key only matters at creation (Hetzner writes it to authorized_keys then). Without this, rotating
+            // sshPublicKey would replace every server at once; the README "Day 2" table gives the rotation steps
+            // (authorize the new key on every node first, then change the config).
+            ...parent, dependsOn: [shared.subnet], ignoreChanges: ["userData", "sshKeys"],
             // Same name and private IP as its predecessor: delete first. Its k3s removal runs before that
             // (components/k3s/removal.ts: the leave/drain commands are replaced with it, and go first).
             deleteBeforeReplace: true,
