@@ -4,7 +4,7 @@ import { artifact, ARTIFACTS } from "./upstream";
 import { crdValidator } from "./crd-schema";
 import { validateConfig, ClusterConfig } from "../components/config";
 import {
-    baselinePolicies, enforcementProblems, enforcementTimings, K3S_CONTROL_PLANE_LABEL, lockoutGuardNames, orderedFileNames, TIERS,
+    baselinePolicies, enforcementChainTriggers, enforcementProblems, enforcementTimings, K3S_CONTROL_PLANE_LABEL, lockoutGuardNames, orderedFileNames, TIERS,
 } from "../components/policies";
 import { parseScriptCommands } from "../components/shared/script";
 
@@ -230,6 +230,14 @@ describe("policies: commit-confirmed enforcement on the recorded graph", () => {
         assert.notDeepStrictEqual(changed.gate.inputs.triggers, enforcing.gate.inputs.triggers, "a policy change while enforcing re-runs it");
         assert.deepStrictEqual(again.gate.inputs.triggers, audit.gate.inputs.triggers, "back to audit: the audit chain, different from the enforcing one");
         assert.notDeepStrictEqual(again.restart.inputs.create, enforcing.restart.inputs.create);
+        // A Cilium version change re-runs the chain too (the checks from outside after every upgrade). Only 1.18.4 is
+        // pinned, so the other version is set on the validated config the program used.
+        const prod = config("prod");
+        const policyHash = String(audit.gate.inputs.triggers[1]);
+        assert.deepStrictEqual(enforcementChainTriggers(prod, policyHash), audit.gate.inputs.triggers, "the chain carries these triggers");
+        const bumped = { ...prod, versions: { ...prod.versions, cilium: "1.19.0" } };
+        assert.notDeepStrictEqual(enforcementChainTriggers(bumped, policyHash), audit.gate.inputs.triggers,
+            "a Cilium version change re-runs gate → arm → restart → verify → confirm");
         // After a rollback nothing else may change: raising enforcementAttempt re-runs every command of the chain.
         const retry = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false, enforcementAttempt: 2 } }));
         for (const [before, after] of [[enforcing.gate, retry.gate], ...enforcing.arm.map((a, i) => [a, retry.arm[i]]),

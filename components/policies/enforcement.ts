@@ -86,3 +86,18 @@ export function enforcementTimings(nodeCount: number): EnforcementTimings {
     const rollbackAfter = restart + verify + 300;
     return { gate, restartPerBatch, restart, verify, rollbackAfter };
 }
+
+/**
+ * The triggers every command of the enforcement chain carries (gate → arm → restart → verify → confirm): a change of
+ * any of them re-runs the whole chain in order. The Cilium version is one of them so that a Cilium upgrade (or going
+ * back one minor) is followed by the checks from outside — SSH on every node, the API, DNS from a pod, nodes Ready —
+ * after the chart, the rollout wait and the CRD gate ran again (issue #15: "reachability re-run on every version
+ * change"). In audit mode the re-run restarts no agent: converge-agents.sh only restarts agents whose running
+ * PolicyAuditMode differs from the desired one.
+ */
+export function enforcementChainTriggers(config: ClusterConfig, policySetHash: string): (string | number | boolean)[] {
+    const c = config.cilium;
+    // The attempt number is the explicit "run it again": after a rollback nothing else may have changed.
+    return [String(c.policyAuditMode), policySetHash, c.enforcement.evidenceWindow, c.enforcement.acceptAuditedFlows,
+        c.enforcement.attempt, config.versions.cilium];
+}

@@ -6,7 +6,7 @@ import { ClusterNode, ControlPlaneEndpoint } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { contentHash, loadScript, scriptCommand } from "../shared/script";
 import { BaselinePolicy, baselinePolicies, TIERS } from "./baseline";
-import { criticalTrafficArgs, ENFORCEMENT, enforcementTimings } from "./enforcement";
+import { criticalTrafficArgs, ENFORCEMENT, enforcementChainTriggers, enforcementTimings } from "./enforcement";
 
 export * from "./baseline";
 export * from "./enforcement";
@@ -87,8 +87,7 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         const c = config.cilium;
         const audit = String(c.policyAuditMode);
         const t = enforcementTimings(args.nodes.length);
-        // The attempt number is the explicit "run it again": after a rollback nothing else may have changed.
-        const triggers = [audit, setHash, c.enforcement.evidenceWindow, c.enforcement.acceptAuditedFlows, c.enforcement.attempt];
+        const triggers = enforcementChainTriggers(config, setHash);
         const servers = args.nodes.filter(n => n.role === "server");
         const same = (script: string, scriptArgs: (string | number)[]) => {
             const line = scriptCommand(loadScript(__dirname, script), scriptArgs);
