@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT, runProgram, stackConfig } from "./harness";
+import { withPrelude } from "../components/shared/script";
 import { tempDir } from "./temp";
 import { Cidr, contains, parseCidr } from "../components/config";
 import { topologicalOrder } from "../tools/render-commands";
@@ -80,12 +81,12 @@ describe("npm run render", function () {
         }
     });
 
-    it("ships the scripts exactly as they are in the repository", () => {
+    it("ships the scripts exactly as they are in the repository, prelude in place", () => {
         for (const [file, text] of runs.prod[0]) {
             if (!file.startsWith("scripts/")) continue;
             const name = path.basename(file);
             const source = ["k3s", "cilium", "policies", "nodes", "hetzner-cloud"].map(s => path.join(ROOT, "components", s, "scripts", name)).find(fs.existsSync)!;
-            assert.strictEqual(text, fs.readFileSync(source, "utf8"), `${name} as sent differs from the repository file`);
+            assert.strictEqual(text, withPrelude(fs.readFileSync(source, "utf8")), `${name} as sent differs from the repository file with the prelude in place`);
         }
     });
 

@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./harness";
+import { withPrelude } from "../components/shared/script";
 import { tempDir } from "./temp";
 
 export interface Sandbox {
@@ -12,6 +13,7 @@ export interface Sandbox {
     stub(name: string, body: string): void;
     /** Lines appended to calls.log by stubs that call `log`. */
     calls(): string[];
+    /** Runs a script file as sent: prelude inserted, `bash -c '<text>' <name> <args>`. */
     run(script: string, args: (string | number)[], opts?: { stdin?: string; env?: Record<string, string> }): { code: number; stdout: string; stderr: string };
 }
 
@@ -32,7 +34,9 @@ export function sandbox(): Sandbox {
         },
         calls: () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean),
         run(script, args, opts = {}) {
-            const r = spawnSync("bash", [script, ...args.map(String)], {
+            // As the program sends it: the file's text with the prelude in place, run by `bash -c`.
+            const text = withPrelude(fs.readFileSync(script, "utf8"));
+            const r = spawnSync("bash", ["-c", text, path.basename(script), ...args.map(String)], {
                 input: opts.stdin ?? "",
                 encoding: "utf8",
                 timeout: 30000,

@@ -29,8 +29,27 @@ export function projectRoot(from: string = __dirname): string {
     }
 }
 
-/** A Script from its text (loadScript reads it from disk; tests build their own). */
-export function scriptFromText(name: string, file: string, text: string): Script {
+/**
+ * The line a script file carries where the shared prelude (`info`, `fatal`, `as_root`: one source file,
+ * components/shared/scripts/prelude.sh) goes. The script as sent has the prelude's text in its place, so it stays
+ * self-contained over `bash -c` (no file exists on the node) and the whole text shows in preview diffs.
+ */
+export const PRELUDE_MARKER = "# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)";
+
+let prelude: string | undefined;
+
+/** The text a script file becomes when sent: its prelude marker line (if any) replaced by the prelude's text. */
+export function withPrelude(text: string): string {
+    const lines = text.split("\n");
+    const at = lines.indexOf(PRELUDE_MARKER);
+    if (at < 0) return text;
+    prelude ??= fs.readFileSync(path.join(projectRoot(), "components", "shared", "scripts", "prelude.sh"), "utf8").replace(/\n$/, "");
+    return [...lines.slice(0, at), prelude, ...lines.slice(at + 1)].join("\n");
+}
+
+/** A Script from its file's text, prelude inserted (loadScript reads it from disk; tests build their own). */
+export function scriptFromText(name: string, file: string, source: string): Script {
+    const text = withPrelude(source);
     return { name, path: file, text, sha256: crypto.createHash("sha256").update(text).digest("hex"), quoted: shellQuote(text) };
 }
 

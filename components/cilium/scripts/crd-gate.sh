@@ -10,12 +10,8 @@ shift 2
 [ "$#" -gt 0 ] || { echo "${NODE}: crd-gate: ERROR: no CRD names given" >&2; exit 2; }
 INTERVAL=${INTERVAL:-2}
 
-info() { echo "${NODE}: crd-gate: $*"; }
-fatal() { echo "${NODE}: crd-gate: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="crd-gate"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 deadline=$((SECONDS + TIMEOUT))
 for crd in "$@"; do

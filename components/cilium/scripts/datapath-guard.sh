@@ -11,12 +11,8 @@ NODE=${1:?usage: datapath-guard.sh <node-name> <mode>}
 MODE=${2:?usage: datapath-guard.sh <node-name> <mode>}
 STATE_FILE="${STATE_DIR}/datapath-mode"
 
-info() { echo "${NODE}: datapath: $*"; }
-fatal() { echo "${NODE}: datapath: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="datapath"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 if as_root test -f "$STATE_FILE"; then
     current=$(as_root cat "$STATE_FILE")

@@ -6,12 +6,8 @@ set -euo pipefail
 NODE=${1:?usage: rollout.sh <node-name> [timeout-seconds]}
 TIMEOUT=${2:-600}
 
-info() { echo "${NODE}: rollout: $*"; }
-fatal() { echo "${NODE}: rollout: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="rollout"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 for workload in daemonset/cilium deployment/cilium-operator; do
     as_root k3s kubectl -n kube-system rollout status "$workload" --timeout="${TIMEOUT}s" ||

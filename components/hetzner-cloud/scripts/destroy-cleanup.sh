@@ -19,12 +19,8 @@ TIMEOUT=${2:-600}
 INTERVAL=${INTERVAL:-5}
 CSI_DRIVER=csi.hetzner.cloud
 
-info() { echo "${NODE}: cloud-cleanup: $*"; }
-fatal() { echo "${NODE}: cloud-cleanup: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="cloud-cleanup"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 kc() { as_root k3s kubectl "$@"; }
 
 # namespace/name of every LoadBalancer Service.

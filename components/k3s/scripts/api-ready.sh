@@ -8,12 +8,8 @@ NODE=${1:?usage: api-ready.sh <node-name> [timeout-seconds]}
 TIMEOUT=${2:-300}
 INTERVAL=${INTERVAL:-3}
 
-info() { echo "${NODE}: api: $*"; }
-fatal() { echo "${NODE}: api: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="api"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 deadline=$((SECONDS + TIMEOUT))
 until as_root k3s kubectl get --raw /readyz >/dev/null 2>&1; do

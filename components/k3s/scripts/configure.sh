@@ -15,12 +15,8 @@ fi
 NODE=$1 ROLE=$2
 STAGED=""
 
-info() { echo "${NODE}: config: $*"; }
-fatal() { echo "${NODE}: config: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="config"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 main() {
     case "$ROLE" in server | agent) ;; *) fatal "role must be server or agent, got '$ROLE'" ;; esac

@@ -13,12 +13,8 @@ set -euo pipefail
 NODE=${1:?usage: drain.sh <node-to-remove> [timeout-seconds]}
 TIMEOUT=${2:-300}
 
-info() { echo "${NODE}: drain: $*"; }
-fatal() { echo "${NODE}: drain: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="drain"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 kubectl() { as_root k3s kubectl "$@"; }
 
 delete_password() {

@@ -21,12 +21,8 @@ NODE=$1 MODE=$2 PORT=$3 TIMEOUT=$4
 shift 4
 PEERS=("$@")
 
-info() { echo "${NODE}: etcd: $*"; }
-fatal() { echo "${NODE}: etcd: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="etcd"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 # Prints the first peer whose k3s answers /cacerts, or nothing.
 answering_peer() {

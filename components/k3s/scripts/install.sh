@@ -18,12 +18,8 @@ fi
 NODE=$1 ROLE=$2 VERSION=$3 INSTALLER_URL=$4 INSTALLER_SHA256=$5
 INSTALLER=""
 
-info() { echo "${NODE}: k3s: $*"; }
-fatal() { echo "${NODE}: k3s: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="k3s"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 installed_version() {
     command -v k3s >/dev/null 2>&1 || return 0

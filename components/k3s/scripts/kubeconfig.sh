@@ -6,9 +6,8 @@ set -euo pipefail
 NODE=${1:?usage: kubeconfig.sh <node-name>}
 KUBECONFIG_FILE=${KUBECONFIG_FILE:-/etc/rancher/k3s/k3s.yaml}
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="kubeconfig"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 as_root test -s "$KUBECONFIG_FILE" || { echo "${NODE}: kubeconfig: ERROR: $KUBECONFIG_FILE is missing or empty" >&2; exit 1; }
 as_root cat "$KUBECONFIG_FILE"

@@ -19,12 +19,8 @@ INTERVAL=${INTERVAL:-3}
 REMOVE=etcd.k3s.cattle.io/remove
 REMOVED=etcd.k3s.cattle.io/removed-node-name
 
-info() { echo "${NODE}: leave: $*"; }
-fatal() { echo "${NODE}: leave: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="leave"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 kubectl() { as_root k3s kubectl "$@"; }
 
 delete_password() {

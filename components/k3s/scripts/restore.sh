@@ -25,12 +25,8 @@ usage() { echo "usage: restore.sh stop|start|rejoin <node> <timeout-seconds> | r
 [ "$#" -ge 3 ] || usage
 STEP=$1 NODE=$2
 
-info() { echo "${NODE}: restore: $*"; }
-fatal() { echo "${NODE}: restore: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="restore"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 stop_k3s() {
     local timeout=$1 rc=0

@@ -10,12 +10,8 @@ VERSION=${2:?usage: servers-at-version.sh <node-name> <version> [timeout-seconds
 TIMEOUT=${3:-1800}
 INTERVAL=${INTERVAL:-5}
 
-info() { echo "${NODE}: skew-gate: $*"; }
-fatal() { echo "${NODE}: skew-gate: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="skew-gate"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 server_versions() {
     as_root k3s kubectl get nodes -l node-role.kubernetes.io/control-plane=true \

@@ -17,12 +17,8 @@ if [ "$#" -ne 3 ]; then
 fi
 NODE=$1 ROLE=$2 TIMEOUT=$3
 
-info() { echo "${NODE}: k3s: $*"; }
-fatal() { echo "${NODE}: k3s: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="k3s"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 main() {
     case "$ROLE" in server | agent) ;; *) fatal "role must be server or agent, got '$ROLE'" ;; esac

@@ -13,10 +13,8 @@ PUBLIC=${2:?usage: adopt-host-key.sh <node-name> <public-key-line>}
 SSH_DIR=${SSH_DIR:-/etc/ssh}
 TARGET="$SSH_DIR/ssh_host_ed25519_key"
 
-fatal() { echo "${NODE}: adopt-host-key: ERROR: $*" >&2; exit 1; }
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="adopt-host-key"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 # "type base64" of an authorized_keys line (the comment does not matter to sshd or to the client's check).
 key_id() { cut -d' ' -f1-2; }
 

@@ -15,12 +15,8 @@ NODE=$1 AUDIT=$2 DELAY=$3
 UNIT=${UNIT:-k3s-cilium-enforce-rollback}
 STATE_DIR=${STATE_DIR:-/var/lib/k3s-cilium/enforcement}
 
-info() { echo "${NODE}: arm: $*"; }
-fatal() { echo "${NODE}: arm: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="arm"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 case "$AUDIT" in true | false) ;; *) fatal "audit must be true or false, got '$AUDIT'" ;; esac
 case "$DELAY" in '' | *[!0-9]*) fatal "seconds must be a number, got '$DELAY'" ;; esac

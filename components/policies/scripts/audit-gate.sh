@@ -25,12 +25,8 @@ fi
 NODE=$1 AUDIT=$2 WINDOW=$3 ACCEPT=$4 HUBBLE=$5 TIMEOUT=$6
 shift 6
 
-info() { echo "${NODE}: audit-gate: $*"; }
-fatal() { echo "${NODE}: audit-gate: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="audit-gate"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 if [ "$AUDIT" = "true" ]; then
     info "audit mode desired: nothing can be dropped, no evidence needed"

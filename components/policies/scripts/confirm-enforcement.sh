@@ -12,12 +12,8 @@ NODE=$1 AUDIT=$2
 UNIT=${UNIT:-k3s-cilium-enforce-rollback}
 STATE_DIR=${STATE_DIR:-/var/lib/k3s-cilium/enforcement}
 
-info() { echo "${NODE}: confirm: $*"; }
-fatal() { echo "${NODE}: confirm: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="confirm"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 if [ "$AUDIT" = "true" ]; then
     info "audit mode: nothing to confirm"

@@ -16,12 +16,8 @@ INTERVAL=${INTERVAL:-3}
 UNIT=${UNIT:-k3s-cilium-enforce-rollback}
 NODE_CONFIG=${NODE_CONFIG:-policy-enforcement-rollback}
 
-info() { echo "${NODE}: converge: $*"; }
-fatal() { echo "${NODE}: converge: ERROR: $*" >&2; exit 1; }
-
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
+LOG_TAG="converge"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 kc() { as_root timeout 60 k3s kubectl -n kube-system "$@"; }
 agent_mode() {
     kc exec "$1" -c cilium-agent -- cilium-dbg config 2>/dev/null | awk '$1 == "PolicyAuditMode" { print $NF }'
