@@ -17,7 +17,7 @@ const PRELUDE = path.join(ROOT, "components", "shared", "scripts", "prelude.sh")
  * Scripts whose lines do not have the prelude's "<node>: <tag>: ..." shape yet (a per-node argument, the laptop's
  * "[colima-up]" prefix, a fatal that also cleans up): they keep their own helpers until their tests are moved.
  */
-const OWN_PRELUDE = new Set(["preflight.sh", "wait-boot.sh", "uncordon.sh", "upgrade-drain.sh", "colima-up.sh", "colima-delete.sh",
+const OWN_PRELUDE = new Set(["uncordon.sh", "upgrade-drain.sh", "colima-up.sh", "colima-delete.sh",
     "rollback.sh", "verify-enforcement.sh"]);
 
 const BASE_OPTIONS = ["BPF", "BPF_SYSCALL", "BPF_JIT", "NET_CLS_BPF", "NET_CLS_ACT", "NET_SCH_INGRESS", "CRYPTO_SHA1",

@@ -15,7 +15,8 @@ fi
 NODE=$1 MIN_KERNEL=$2 TUNNEL=$3 WIREGUARD=$4 NODE_IP=$5
 FAILURES=0
 
-info() { echo "${NODE}: preflight: $*"; }
+LOG_TAG="preflight"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 missing() { echo "${NODE}: preflight: $*" >&2; FAILURES=$((FAILURES + 1)); }
 
 # version_ge A B: true when dotted version A >= B.

@@ -7,8 +7,8 @@ set -euo pipefail
 NODE=${1:?usage: wait-boot.sh <node-name> [timeout-seconds]}
 TIMEOUT=${2:-600}
 
-info() { echo "${NODE}: boot: $*"; }
-fatal() { echo "${NODE}: boot: ERROR: $*" >&2; exit 1; }
+LOG_TAG="boot"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
 wait_for_cloud_init() {
     if ! command -v cloud-init >/dev/null 2>&1; then
