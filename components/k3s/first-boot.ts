@@ -1,0 +1,98 @@
+/**
+ * Agents install k3s and join from first-boot user data (issue #18): the program renders, per agent, the cloud-init
+ * `write_files` entries (the real scripts under components/k3s/scripts, and the agent's config.yaml with its token)
+ * and one `runcmd` entry that runs first-boot.sh. No Pulumi command holds an SSH session while an agent boots,
+ * downloads and joins; one command on the first server waits for all of them (agents-joined.sh).
+ *
+ * cloud-init contract relied on (canonical/cloud-init@04eacd06, 26.2-20; held by test/contracts/cloud-init.ts):
+ * - `write_files` runs in the init stage, `runcmd` is written in the config stage and executed by `scripts_user` in
+ *   the final stage (config/cloud.cfg.tmpl: cloud_init_modules / cloud_config_modules / cloud_final_modules), so
+ *   every file exists before the command runs; the final stage is After=network-online.target
+ *   (systemd/cloud-final.service).
+ * - A `write_files` item: `path` (required), `content`, `owner` (default root:root), `permissions` (an octal
+ *   string, decoded with int(str(perm), 8)), `encoding` (default text/plain) — cloudinit/config/cc_write_files.py,
+ *   schema cloudinit/config/schemas/schema-cloud-config-v1.json `cc_write_files` (additionalProperties: false).
+ * - A `runcmd` item that is a list is run as one command with every element single-quoted
+ *   (cloudinit/util.py `shellify`), so arguments need no shell quoting of their own.
+ * The user data is a secret Output and is ignored after creation (components/nodes/hetzner.ts), like the host key.
+ */
+import { ClusterConfig } from "../config";
+import { K3S_INSTALLER } from "../config/versions";
+import { tunnelRequirement } from "../cilium/datapath";
+import { loadScript } from "../shared/script";
+import { k3sNodeConfig, renderK3sConfig } from "./config";
+
+const script = (name: string) => loadScript(__dirname, name);
+
+/** Where first boot keeps its files and writes its log (the log path is what agents-joined.sh points at). */
+export const FIRST_BOOT = Object.freeze({
+    dir: "/var/lib/k3s-cilium/first-boot",
+    log: "/var/log/k3s-cilium-first-boot.log",
+    /** In config.yaml's node-ip when the node's public IPv6 address is only known on the machine (first-boot.sh). */
+    ipv6Placeholder: "@public-ipv6@",
+});
+
+/** The scripts first-boot.sh runs, in order: the same files the SSH path sends. */
+export const FIRST_BOOT_SCRIPTS = ["preflight.sh", "configure.sh", "install.sh", "start.sh"] as const;
+
+/**
+ * How long first-boot.sh lets k3s-agent's start take. Longer than the SSH path's K3S_START_TIMEOUT_SECONDS: the
+ * agent boots beside the first server and waits for the API to answer through the endpoint, and no Pulumi slot waits
+ * on it (agents-joined.sh bounds the program's wait).
+ */
+export const FIRST_BOOT_START_TIMEOUT_SECONDS = 1200;
+
+/** One cloud-init `write_files` item (keys from cc_write_files' schema). */
+export interface CloudInitFile {
+    path: string;
+    content: string;
+    owner: string;
+    /** Octal string: cc_write_files decodes it with int(str(perm), 8). */
+    permissions: string;
+}
+
+/** What an agent's user data adds to the host-key part (components/nodes/hetzner.ts cloudInit). */
+export interface FirstBoot {
+    writeFiles: CloudInitFile[];
+    /** `runcmd` items: each a list, run as one single-quoted command line (cloud-init `shellify`). */
+    runcmd: string[][];
+}
+
+/** The agent facts first boot needs, all known before the machine exists. */
+export interface FirstBootNode {
+    name: string;
+    privateAddress: string;
+}
+
+/**
+ * An agent's config.yaml as first boot writes it: the same keys as the SSH path (k3sNodeConfig, agent role), the
+ * agent token, and with `ipv6` on the placeholder for the public IPv6 half of node-ip.
+ */
+export function firstBootConfig(config: ClusterConfig, node: FirstBootNode, joinUrl: string, agentToken: string): string {
+    const nodeConfig = k3sNodeConfig(config, {
+        name: node.name, role: "agent", privateAddress: node.privateAddress,
+        publicIpv6Address: config.network.ipv6 ? FIRST_BOOT.ipv6Placeholder : undefined,
+        isFirstServer: false, joinUrl, tlsSans: [],
+    });
+    // Agents never carry the server token: k3sTokenKeys gives an agent only the agent token.
+    return renderK3sConfig(nodeConfig, "agent", { server: "", agent: agentToken });
+}
+
+/** The first-boot part of one agent's user data (pure; the caller keeps it secret: config.yaml has the token). */
+export function agentFirstBoot(config: ClusterConfig, node: FirstBootNode, configYaml: string): FirstBoot {
+    const file = (name: string, content: string, permissions: string): CloudInitFile =>
+        ({ path: `${FIRST_BOOT.dir}/${name}`, content, owner: "root:root", permissions });
+    const entry = script("first-boot.sh");
+    return {
+        writeFiles: [
+            ...FIRST_BOOT_SCRIPTS.map(name => file(name, script(name).text, "0700")),
+            file(entry.name, entry.text, "0700"),
+            file("config.yaml", configYaml, "0600"),
+        ],
+        runcmd: [[
+            "bash", `${FIRST_BOOT.dir}/${entry.name}`, node.name, FIRST_BOOT.dir,
+            config.versions.minKernel, tunnelRequirement(config), String(config.cilium.wireguard), node.privateAddress,
+            config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256, String(FIRST_BOOT_START_TIMEOUT_SECONDS),
+        ]],
+    };
+}
