@@ -23,7 +23,7 @@ const TOKEN = "agent-token-0123456789";
 
 function prodConfig(overrides: Record<string, unknown> = {}): ClusterConfig {
     const r = validateConfig(stackConfig("prod", overrides), { stack: "prod", hcloudTokenSet: true });
-    if (!r.ok) throw new Error(r.problems.join("\n"));
+    if (!r.ok) throw new Error(r.errors.join("\n"));
     return r.config;
 }
 
