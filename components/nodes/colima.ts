@@ -64,7 +64,7 @@ export class ColimaNodes extends pulumi.ComponentResource implements ClusterNode
             sshAddress: ssh.apply(s => s.host),
             privateAddress: planned.privateAddress,
             // The pinned port, not the one in stdout: the program never depends on what the first start printed.
-            connection: { host: ssh.apply(s => s.host), port: config.colima.sshPort, user: ssh.apply(s => s.user), privateKey, hostKey },
+            connection: { host: ssh.apply(s => s.host), port: config.colima.sshPort, user: ssh.apply(s => s.user), privateKey, hostKey, hostKeyOrigin: "colima" },
             machine: this.vm,
         }];
         this.endpoint = {

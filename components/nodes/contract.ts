@@ -16,6 +16,8 @@ export interface SshConnection {
      * `ssh.ParseAuthorizedKey`, checks it with `ssh.FixedHostKey` and offers only its algorithm.
      */
     hostKey?: pulumi.Input<string>;
+    /** How the node got its pinned key: decides the fix an unknown key's error gives (components/shared/host-key-check.ts). */
+    hostKeyOrigin?: "hetzner" | "colima";
 }
 
 /** One machine as the k3s stage sees it, whichever provider made it. */

@@ -248,7 +248,7 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
             sshAddress,
             privateAddress: p.privateAddress,
             publicIpv6Address: config.hetzner.publicIpv6 ? server.ipv6Address : undefined,
-            connection: { host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey },
+            connection: { host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey, hostKeyOrigin: "hetzner" },
             machine: server,
         };
         node.connection.hostKey = config.hetzner.sshHostKeyAdoption

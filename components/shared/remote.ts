@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNode } from "../nodes/contract";
+import { checkedHostKey } from "./host-key-check";
 
 /**
  * Dial attempts of the first command on a node (it waits for sshd to come up). pulumi-command v1.2.1 retries a
@@ -24,14 +25,25 @@ export function dialRetrySeconds(attempts: number): number {
     return total;
 }
 
-/** How a remote command dials a node: its host key pinned when the node has one. */
+/**
+ * The node's pinned host key, resolving only once the node has not presented another one (a quick ssh-keyscan on
+ * `up`, components/shared/host-key-check.ts): an unknown key stops the run in seconds with one line and the fix,
+ * instead of after the provider's dial retries. The value is the pinned key unchanged (no diff).
+ */
+function pinnedHostKey(node: ClusterNode, hostKey: pulumi.Input<string>): pulumi.Output<string> {
+    const c = node.connection;
+    return pulumi.all([c.host, c.port, hostKey, node.machine.urn]).apply(([host, port, key, machineUrn]) =>
+        checkedHostKey({ node: node.name, host, port, origin: c.hostKeyOrigin, machineUrn }, key));
+}
+
+/** How a remote command dials a node: its host key pinned (and checked, see above) when the node has one. */
 export function connectionFor(node: ClusterNode, opts: { waitForSsh?: boolean } = {}): command.types.input.remote.ConnectionArgs {
     return {
         host: node.connection.host,
         port: node.connection.port,
         user: node.connection.user,
         privateKey: node.connection.privateKey,
-        ...(node.connection.hostKey !== undefined ? { hostKey: node.connection.hostKey } : {}),
+        ...(node.connection.hostKey !== undefined ? { hostKey: pinnedHostKey(node, node.connection.hostKey) } : {}),
         // pulumi-command gives up after ~10 quick dial attempts by default (pulumi-command#1238): the first
         // command on a node allows more, still finite (see WAIT_FOR_SSH_DIAL_ATTEMPTS).
         dialErrorLimit: opts.waitForSsh ? WAIT_FOR_SSH_DIAL_ATTEMPTS : 10,
