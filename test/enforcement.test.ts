@@ -11,6 +11,7 @@ import { ROOT, stackConfig } from "./harness";
 import { crdValidator } from "./crd-schema";
 import { artifact, ARTIFACTS } from "./upstream";
 import { sandbox, Sandbox, scriptPath } from "./shell";
+import { withPrelude } from "../components/shared/script";
 import { ClusterConfig, validateConfig } from "../components/config";
 import { criticalTraffic, criticalTrafficArgs, enforcementConfigProblems, enforcementTimings } from "../components/policies";
 
@@ -134,7 +135,8 @@ esac`);
 }
 
 describe("enforcement: the dead-man's switch (arm-rollback.sh, rollback.sh, confirm-enforcement.sh)", () => {
-    const rollbackText = fs.readFileSync(script("rollback.sh"), "utf8");
+    // What the program hands arm-rollback.sh on stdin: rollback.sh as sent, its shared fragments in place.
+    const rollbackText = withPrelude(fs.readFileSync(script("rollback.sh"), "utf8"));
     function server(): { sb: Sandbox; env: Record<string, string>; systemd: ReturnType<typeof withSystemd> } {
         const sb = sandbox();
         const systemd = withSystemd(sb);

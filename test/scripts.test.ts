@@ -5,20 +5,16 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { ROOT } from "./harness";
 import { sandbox, Sandbox, scriptPath } from "./shell";
-import { parseScriptCommands, PRELUDE_MARKER, scriptCommand, scriptFromText, scriptSequence, withPrelude } from "../components/shared/script";
+import { FRAGMENT_MARKER, parseScriptCommands, PRELUDE_MARKER, scriptCommand, scriptFromText, scriptSequence, withPrelude } from "../components/shared/script";
 import { tempDir } from "./temp";
 
 const ALL_SCRIPTS = ["nodes", "k3s", "cilium", "policies", "hetzner-cloud"].flatMap(stage =>
     fs.readdirSync(path.join(ROOT, "components", stage, "scripts")).filter(f => f.endsWith(".sh")).map(f => scriptPath(stage, f)));
 
-const PRELUDE = path.join(ROOT, "components", "shared", "scripts", "prelude.sh");
-
-/**
- * Scripts whose lines do not have the prelude's "<node>: <tag>: ..." shape yet (a per-node argument, the laptop's
- * "[colima-up]" prefix, a fatal that also cleans up): they keep their own helpers until their tests are moved.
- */
-const OWN_PRELUDE = new Set(["uncordon.sh", "upgrade-drain.sh", "colima-up.sh", "colima-delete.sh",
-    "rollback.sh", "verify-enforcement.sh"]);
+const SHARED = path.join(ROOT, "components", "shared", "scripts");
+const FRAGMENTS = fs.readdirSync(SHARED).filter(f => f.endsWith(".sh")).map(f => path.join(SHARED, f));
+/** The functions a shell text defines (`name() {`). */
+const defines = (text: string) => [...text.matchAll(/^\s*([a-z_]+)\s*\(\)/gm)].map(m => m[1]);
 
 const BASE_OPTIONS = ["BPF", "BPF_SYSCALL", "BPF_JIT", "NET_CLS_BPF", "NET_CLS_ACT", "NET_SCH_INGRESS", "CRYPTO_SHA1",
     "CRYPTO_USER_API_HASH", "CGROUPS", "CGROUP_BPF", "PERF_EVENTS", "SCHEDSTATS"];
@@ -39,29 +35,35 @@ describe("scripts: every script", () => {
         assert.strictEqual(out.stdout, "");
         assert.strictEqual(out.status, 0, out.stderr);
     });
-    it("the prelude alone is shellcheck-clean", () => {
-        const out = execFileSync("shellcheck", ["--severity=style", "--shell=bash", PRELUDE], { encoding: "utf8" });
+    it("the shared fragments alone are shellcheck-clean", () => {
+        const out = execFileSync("shellcheck", ["--severity=style", "--shell=bash", ...FRAGMENTS], { encoding: "utf8" });
         assert.strictEqual(out, "");
     });
-    it("gets info, fatal and as_root from the one prelude: no script file defines them, each marked one has it once", () => {
-        const prelude = fs.readFileSync(PRELUDE, "utf8").trimEnd();
-        const own = (text: string) => [...text.matchAll(/^\s*(info|fatal|as_root)\s*\(\)/gm)].map(m => m[1]);
+    it("every script gets info, fatal (as_root, wait_until, ...) from the shared fragments: none defines them itself, each fragment is in once", () => {
+        const shared = new Map(FRAGMENTS.map(f => [path.basename(f), fs.readFileSync(f, "utf8").trimEnd()]));
+        const sharedFunctions = new Set([...shared.values()].flatMap(defines));
         const problems = ALL_SCRIPTS.flatMap(file => {
             const source = fs.readFileSync(file, "utf8");
             const name = path.relative(ROOT, file);
-            if (OWN_PRELUDE.has(path.basename(file))) return [];
-            const marked = source.split("\n").filter(l => l === PRELUDE_MARKER).length;
+            const used = source.split("\n").map(l => FRAGMENT_MARKER.exec(l)?.[1]).filter((f): f is string => f !== undefined);
+            const preludes = used.filter(f => f === "prelude.sh" || f === "operator-prelude.sh");
             const sent = withPrelude(source);
+            const beforePrelude = source.slice(0, source.search(/^# @prelude: /m));
             return [
-                ...own(source).map(f => `${name} defines ${f}() itself`),
-                ...(marked === 1 ? [] : [`${name} has ${marked} prelude marker lines`]),
-                ...(sent.split(prelude).length - 1 === 1 ? [] : [`${name} as sent does not contain the prelude exactly once`]),
-                ...(/^LOG_TAG="[a-z0-9-]+"$/m.test(source.slice(0, source.indexOf(PRELUDE_MARKER))) ? [] : [`${name} sets no LOG_TAG before the prelude`]),
+                ...defines(source).filter(f => sharedFunctions.has(f)).map(f => `${name} defines ${f}() itself`),
+                ...(preludes.length === 1 ? [] : [`${name} has ${preludes.length} of prelude.sh and operator-prelude.sh`]),
+                ...used.filter(f => sent.split(shared.get(f)!).length - 1 !== 1).map(f => `${name} as sent does not contain ${f} exactly once`),
+                ...(preludes[0] !== "prelude.sh" || /^LOG_TAG="[a-z0-9-]+"$/m.test(beforePrelude) ? [] : [`${name} sets no LOG_TAG before the prelude`]),
+                ...(preludes[0] !== "operator-prelude.sh" || /^LOG_PREFIX="\[[a-z0-9-]+\]"$/m.test(beforePrelude) ? [] : [`${name} sets no LOG_PREFIX before the operator prelude`]),
+                // The operator's machine: nothing escalates there, and the operator prelude has no as_root.
+                ...(preludes[0] === "operator-prelude.sh" && /\bas_root\b/.test(source) ? [`${name} runs on the operator's machine but calls as_root`] : []),
             ];
         });
         assert.deepStrictEqual(problems, []);
-        // The prelude itself defines the three, so the check above can see a definition.
-        assert.deepStrictEqual(own(prelude), ["info", "fatal", "as_root"]);
+        // The fragments define what the check above looks for, so it can see a definition.
+        assert.deepStrictEqual(defines(shared.get("prelude.sh")!), ["info", "fatal", "as_root"]);
+        assert.deepStrictEqual(defines(shared.get("operator-prelude.sh")!), ["info", "fatal"]);
+        assert.deepStrictEqual(defines(shared.get("wait.sh")!), ["wait_until"]);
     });
     for (const file of ALL_SCRIPTS) {
         it(`${path.basename(file)} starts with a bash shebang and set -euo pipefail`, () => {
@@ -181,6 +183,24 @@ describe("scripts: preflight.sh", () => {
 });
 
 describe("scripts: waits are bounded", () => {
+    it("wait_until (components/shared/scripts/wait.sh) tries at least once, then gives up after its bound with the caller's one failure line", () => {
+        const sb = sandbox();
+        sb.stub("probe", 'log probe; [ -e "$STUB_DIR/up" ]');
+        const file = path.join(sb.dir, "waiter.sh");
+        fs.writeFileSync(file, ["#!/usr/bin/env bash", "set -euo pipefail", "NODE=n1", 'LOG_TAG="wait"', PRELUDE_MARKER,
+            "# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)",
+            'wait_until "$1" probe || fatal "probe did not answer within $1s"', 'info "probe answered"', ""].join("\n"));
+        const t0 = Date.now();
+        const r = sb.run(file, [2], { env: { INTERVAL: "1" } });
+        assert.deepStrictEqual([r.code, r.stdout, r.stderr], [1, "", "n1: wait: ERROR: probe did not answer within 2s\n"]);
+        const tries = sb.calls().length;
+        assert.ok(tries >= 2 && tries <= 4, `${tries} tries in a 2s bound at a 1s interval`);
+        assert.ok(Date.now() - t0 < 10000);
+        fs.writeFileSync(path.join(sb.dir, "up"), "");
+        const now = sb.run(file, [0], { env: { INTERVAL: "1" } });
+        assert.deepStrictEqual([now.code, now.stdout, sb.calls().length], [0, "n1: wait: probe answered\n", tries + 1]);
+    });
+
     it("wait-boot.sh accepts cloud-init done or degraded, fails on error", () => {
         const boot = scriptPath("k3s", "wait-boot.sh");
         for (const [rc, ok] of [[0, true], [2, true], [1, false]] as const) {

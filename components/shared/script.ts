@@ -36,15 +36,32 @@ export function projectRoot(from: string = __dirname): string {
  */
 export const PRELUDE_MARKER = "# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)";
 
-let prelude: string | undefined;
+/**
+ * A marker line of any shared fragment: `# @prelude: <what it defines> from components/shared/scripts/<file>
+ * (inserted by ...)`. Every script has prelude.sh, or operator-prelude.sh when it runs on the operator's machine
+ * (Colima: no node, no escalation); it opts into the other fragments it uses (wait.sh's bounded `wait_until`,
+ * k3s-node.sh's Node removal helpers) with their own marker lines, so a script's text as sent changes only when
+ * something it runs changes.
+ */
+export const FRAGMENT_MARKER = /^# @prelude: [a-z_, ]+ from components\/shared\/scripts\/([a-z0-9-]+\.sh) \(inserted by components\/shared\/script\.ts\)$/;
 
-/** The text a script file becomes when sent: its prelude marker line (if any) replaced by the prelude's text. */
+const fragments = new Map<string, string>();
+
+function fragment(file: string): string {
+    let text = fragments.get(file);
+    if (text === undefined) {
+        text = fs.readFileSync(path.join(projectRoot(), "components", "shared", "scripts", file), "utf8").replace(/\n$/, "");
+        fragments.set(file, text);
+    }
+    return text;
+}
+
+/** The text a script file becomes when sent: each fragment marker line (prelude.sh and any other) replaced by that fragment's text. */
 export function withPrelude(text: string): string {
-    const lines = text.split("\n");
-    const at = lines.indexOf(PRELUDE_MARKER);
-    if (at < 0) return text;
-    prelude ??= fs.readFileSync(path.join(projectRoot(), "components", "shared", "scripts", "prelude.sh"), "utf8").replace(/\n$/, "");
-    return [...lines.slice(0, at), prelude, ...lines.slice(at + 1)].join("\n");
+    return text.split("\n").map(line => {
+        const file = FRAGMENT_MARKER.exec(line)?.[1];
+        return file === undefined ? line : fragment(file);
+    }).join("\n");
 }
 
 /** A Script from its file's text, prelude inserted (loadScript reads it from disk; tests build their own). */

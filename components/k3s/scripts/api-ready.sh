@@ -10,10 +10,8 @@ INTERVAL=${INTERVAL:-3}
 
 LOG_TAG="api"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
-deadline=$((SECONDS + TIMEOUT))
-until as_root k3s kubectl get --raw /readyz >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$deadline" ] || fatal "/readyz did not answer ok within ${TIMEOUT}s (see: journalctl -u k3s)"
-    sleep "$INTERVAL"
-done
+wait_until "$TIMEOUT" as_root k3s kubectl get --raw /readyz >/dev/null 2>&1 ||
+    fatal "/readyz did not answer ok within ${TIMEOUT}s (see: journalctl -u k3s)"
 info "/readyz ok"

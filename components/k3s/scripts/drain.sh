@@ -15,19 +15,10 @@ TIMEOUT=${2:-300}
 
 LOG_TAG="drain"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
-kubectl() { as_root k3s kubectl "$@"; }
-
-delete_password() {
-    kubectl -n kube-system delete secret "${NODE}.node-password.k3s" --ignore-not-found --wait=true --timeout=60s >/dev/null ||
-        fatal "$1, but secret kube-system/${NODE}.node-password.k3s could not be deleted: a replacement would be rejected (\"Node password rejected\"); run: k3s kubectl -n kube-system delete secret ${NODE}.node-password.k3s"
-}
+# @prelude: kubectl, delete_password, already_gone from components/shared/scripts/k3s-node.sh (inserted by components/shared/script.ts)
 
 main() {
-    if ! kubectl get node "$NODE" >/dev/null 2>&1; then
-        delete_password "node is not in the cluster"
-        info "node is not in the cluster; nothing to drain"
-        return 0
-    fi
+    if already_gone "drain"; then return 0; fi
     local ready
     ready=$(kubectl get node "$NODE" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) || ready=""
     if [ "$ready" = "True" ]; then

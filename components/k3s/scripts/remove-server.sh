@@ -21,23 +21,15 @@ REMOVED=etcd.k3s.cattle.io/removed-node-name
 
 LOG_TAG="leave"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
-kubectl() { as_root k3s kubectl "$@"; }
-
-delete_password() {
-    kubectl -n kube-system delete secret "${NODE}.node-password.k3s" --ignore-not-found --wait=true --timeout=60s >/dev/null ||
-        fatal "$1, but secret kube-system/${NODE}.node-password.k3s could not be deleted: a replacement would be rejected (\"Node password rejected\"); run: k3s kubectl -n kube-system delete secret ${NODE}.node-password.k3s"
-}
+# @prelude: kubectl, delete_password, already_gone from components/shared/scripts/k3s-node.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
 main() {
     if [ "$NODE" = "$RUNNER" ]; then
         info "the cluster's only server: no other member to hand over to; its etcd member goes with the machine"
         return 0
     fi
-    if ! kubectl get node "$NODE" >/dev/null 2>&1; then
-        delete_password "node is not in the cluster"
-        info "node is not in the cluster; nothing to remove"
-        return 0
-    fi
+    if already_gone "remove"; then return 0; fi
     # Quorum: a membership change needs a majority of the members up. Refuse while any other server is NotReady.
     local lagging
     lagging=$(kubectl get nodes -l node-role.kubernetes.io/etcd=true \
@@ -46,13 +38,13 @@ main() {
         fatal "could not list the servers; nothing was removed"
     [ -z "$lagging" ] || fatal "server(s) ${lagging} NotReady: removing an etcd member now could lose quorum; nothing was removed (bring them back, then run pulumi up again)"
     kubectl annotate node "$NODE" "${REMOVE}=true" --overwrite >/dev/null || fatal "could not annotate the node for etcd removal; nothing was removed"
-    local deadline=$((SECONDS + TIMEOUT)) removed=""
-    while :; do
+    local removed=""
+    member_removed() {
         removed=$(kubectl get node "$NODE" -o "jsonpath={.metadata.annotations.etcd\.k3s\.cattle\.io/removed-node-name}" 2>/dev/null) || removed=""
-        [ -z "$removed" ] || break
-        [ "$SECONDS" -lt "$deadline" ] || fatal "etcd member not removed within ${TIMEOUT}s (no ${REMOVED} annotation); the node is still an etcd member and its Node is kept (see: journalctl -u k3s on this server)"
-        sleep "$INTERVAL"
-    done
+        [ -n "$removed" ]
+    }
+    wait_until "$TIMEOUT" member_removed ||
+        fatal "etcd member not removed within ${TIMEOUT}s (no ${REMOVED} annotation); the node is still an etcd member and its Node is kept (see: journalctl -u k3s on this server)"
     info "etcd member ${removed} removed"
     kubectl delete node "$NODE" --wait=true --timeout=60s >/dev/null ||
         fatal "etcd member removed, but Node $NODE could not be deleted: a replacement would be refused; run: k3s kubectl delete node $NODE"

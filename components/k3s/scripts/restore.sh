@@ -27,6 +27,7 @@ STEP=$1 NODE=$2
 
 LOG_TAG="restore"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
 stop_k3s() {
     local timeout=$1 rc=0
@@ -40,15 +41,12 @@ stop_k3s() {
 }
 
 start_k3s() {
-    local timeout=$1 rc=0 deadline
+    local timeout=$1 rc=0
     as_root timeout "$timeout" systemctl start k3s || rc=$?
     [ "$rc" -ne 124 ] || fatal "k3s did not start within ${timeout}s (see: journalctl -u k3s)"
     [ "$rc" -eq 0 ] || fatal "systemctl start k3s failed (exit $rc) (see: journalctl -u k3s)"
-    deadline=$((SECONDS + timeout))
-    until as_root k3s kubectl get --raw /readyz >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$deadline" ] || fatal "k3s started but /readyz did not answer ok within ${timeout}s (see: journalctl -u k3s)"
-        sleep "$INTERVAL"
-    done
+    wait_until "$timeout" as_root k3s kubectl get --raw /readyz >/dev/null 2>&1 ||
+        fatal "k3s started but /readyz did not answer ok within ${timeout}s (see: journalctl -u k3s)"
     info "k3s active, /readyz ok"
 }
 

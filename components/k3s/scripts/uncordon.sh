@@ -6,29 +6,26 @@
 # Usage: uncordon.sh <version> <timeout-seconds> <agent-node>...
 set -euo pipefail
 
-if [ "$#" -lt 3 ]; then
-    echo "usage: uncordon.sh <version> <timeout-seconds> <agent-node>..." >&2
-    exit 2
-fi
-VERSION=$1 TIMEOUT=$2
+VERSION=${1:?usage: uncordon.sh <version> <timeout-seconds> <agent-node>...}
+TIMEOUT=${2:?usage: uncordon.sh <version> <timeout-seconds> <agent-node>...}
 shift 2
 INTERVAL=${INTERVAL:-3}
 
-info() { echo "$1: uncordon: $2"; }
-fatal() { echo "$1: uncordon: ERROR: $2" >&2; exit 1; }
+LOG_TAG="uncordon"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+# Records the kubelet version it saw in `current`, for the failure line.
+at_version() {
+    current=$(as_root k3s kubectl get node "$NODE" -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>/dev/null) &&
+        [ "$current" = "$VERSION" ]
 }
 
 deadline=$((SECONDS + TIMEOUT))
-for node in "$@"; do
+for NODE in "$@"; do
     current=""
-    until current=$(as_root k3s kubectl get node "$node" -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>/dev/null) && [ "$current" = "$VERSION" ]; do
-        [ "$SECONDS" -lt "$deadline" ] ||
-            fatal "$node" "kubelet reports '${current:-not registered}', not $VERSION, after ${TIMEOUT}s; it stays cordoned, and so does the rest of its batch (see: journalctl -u k3s-agent on it)"
-        sleep "$INTERVAL"
-    done
-    as_root k3s kubectl uncordon "$node" >/dev/null || fatal "$node" "could not uncordon it"
-    info "$node" "kubelet at $VERSION; schedulable"
+    wait_until $((deadline - SECONDS)) at_version ||
+        fatal "kubelet reports '${current:-not registered}', not $VERSION, after ${TIMEOUT}s; it stays cordoned, and so does the rest of its batch (see: journalctl -u k3s-agent on it)"
+    as_root k3s kubectl uncordon "$NODE" >/dev/null || fatal "could not uncordon it"
+    info "kubelet at $VERSION; schedulable"
 done

@@ -6,32 +6,25 @@
 # Usage: upgrade-drain.sh <version> <timeout-seconds per agent> <agent-node>...
 set -euo pipefail
 
-if [ "$#" -lt 3 ]; then
-    echo "usage: upgrade-drain.sh <version> <timeout-seconds> <agent-node>..." >&2
-    exit 2
-fi
-VERSION=$1 TIMEOUT=$2
+VERSION=${1:?usage: upgrade-drain.sh <version> <timeout-seconds> <agent-node>...}
+TIMEOUT=${2:?usage: upgrade-drain.sh <version> <timeout-seconds> <agent-node>...}
 shift 2
 
-info() { echo "$1: upgrade-drain: $2"; }
-fatal() { echo "$1: upgrade-drain: ERROR: $2" >&2; exit 1; }
+LOG_TAG="upgrade-drain"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-for node in "$@"; do
-    if ! current=$(as_root k3s kubectl get node "$node" -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>/dev/null); then
-        info "$node" "not registered yet; nothing to drain"
+for NODE in "$@"; do
+    if ! current=$(as_root k3s kubectl get node "$NODE" -o 'jsonpath={.status.nodeInfo.kubeletVersion}' 2>/dev/null); then
+        info "not registered yet; nothing to drain"
         continue
     fi
     if [ "$current" = "$VERSION" ]; then
-        info "$node" "kubelet already at $VERSION; nothing to drain"
+        info "kubelet already at $VERSION; nothing to drain"
         continue
     fi
-    info "$node" "kubelet $current -> $VERSION: cordon and drain before the restart"
-    as_root k3s kubectl cordon "$node" >/dev/null || fatal "$node" "could not cordon it; k3s on the batch was not touched"
-    as_root k3s kubectl drain "$node" --ignore-daemonsets --delete-emptydir-data --timeout="${TIMEOUT}s" >/dev/null ||
-        fatal "$node" "drain did not finish within ${TIMEOUT}s; it stays cordoned at $current and k3s on the batch was not touched (see: k3s kubectl get pods -A -o wide --field-selector spec.nodeName=$node; undo: k3s kubectl uncordon $node)"
-    info "$node" "drained"
+    info "kubelet $current -> $VERSION: cordon and drain before the restart"
+    as_root k3s kubectl cordon "$NODE" >/dev/null || fatal "could not cordon it; k3s on the batch was not touched"
+    as_root k3s kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout="${TIMEOUT}s" >/dev/null ||
+        fatal "drain did not finish within ${TIMEOUT}s; it stays cordoned at $current and k3s on the batch was not touched (see: k3s kubectl get pods -A -o wide --field-selector spec.nodeName=$NODE; undo: k3s kubectl uncordon $NODE)"
+    info "drained"
 done

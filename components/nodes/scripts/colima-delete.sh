@@ -8,8 +8,8 @@
 # Usage: colima-delete.sh <profile>
 set -euo pipefail
 
-info() { echo "[colima-delete] $*" >&2; }
-fatal() { echo "[colima-delete] ERROR: $*" >&2; exit 1; }
+LOG_PREFIX="[colima-delete]"
+# @prelude: info, fatal from components/shared/scripts/operator-prelude.sh (inserted by components/shared/script.ts)
 
 main() {
     [ "$#" -eq 1 ] || fatal "usage: colima-delete.sh <profile>"

@@ -9,8 +9,8 @@
 # Usage: colima-up.sh <profile> <ssh-port> <lima-override-yaml> [colima start flags...]
 set -euo pipefail
 
-info() { echo "[colima-up] $*" >&2; }
-fatal() { echo "[colima-up] ERROR: $*" >&2; exit 1; }
+LOG_PREFIX="[colima-up]"
+# @prelude: info, fatal from components/shared/scripts/operator-prelude.sh (inserted by components/shared/script.ts)
 
 verify_colima() {
     command -v colima >/dev/null 2>&1 ||

@@ -12,7 +12,10 @@ TIMEOUT=${3:-120}
 INTERVAL=${INTERVAL:-5}
 NODE_CONFIG=${NODE_CONFIG:-policy-enforcement-rollback}
 
-log() { echo "${NODE}: rollback: $*"; }
+# It never fails on purpose (fatal is not called): each step it cannot do is a line, and the next step still runs.
+LOG_TAG="rollback"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 done_steps=()
 
 # 1. PolicyAuditMode is a runtime option of the agent (cilium/cilium pkg/option/daemon.go @d065657b:
@@ -22,7 +25,7 @@ container=$(k3s crictl ps --name cilium-agent -q 2>/dev/null | head -n 1 || true
 if [ -n "$container" ] && k3s crictl exec "$container" cilium-dbg config PolicyAuditMode=Enabled >/dev/null 2>&1; then
     done_steps+=("the agent on $NODE switched to audit mode at runtime")
 else
-    log "could not switch the local agent at runtime (no running cilium-agent container?)"
+    info "could not switch the local agent at runtime (no running cilium-agent container?)"
 fi
 
 # 2. CiliumNodeConfigs apply in lexical order of their names, the last one wins (cilium/cilium
@@ -36,18 +39,16 @@ metadata:
 spec:
   nodeSelector: {}
   defaults: {policy-audit-mode: \"true\"}"
-deadline=$((SECONDS + TIMEOUT))
-created=""
-while :; do
-    if out=$(printf '%s\n' "$manifest" | k3s kubectl create -f - 2>&1); then created=yes; break; fi
-    case "$out" in *AlreadyExists* | *"already exists"*) created=no; break ;; esac
-    [ "$SECONDS" -lt "$deadline" ] || break
-    sleep "$INTERVAL"
-done
+created="" out=""
+write_node_config() {
+    if out=$(printf '%s\n' "$manifest" | k3s kubectl create -f - 2>&1); then created=yes; return 0; fi
+    case "$out" in *AlreadyExists* | *"already exists"*) created=no ;; *) return 1 ;; esac
+}
+wait_until "$TIMEOUT" write_node_config || true
 case "$created" in
     yes) done_steps+=("CiliumNodeConfig kube-system/$NODE_CONFIG created (policy-audit-mode true)") ;;
     no) done_steps+=("CiliumNodeConfig kube-system/$NODE_CONFIG already written by another server") ;;
-    *) log "could not write CiliumNodeConfig $NODE_CONFIG within ${TIMEOUT}s: $out" ;;
+    *) info "could not write CiliumNodeConfig $NODE_CONFIG within ${TIMEOUT}s: $out" ;;
 esac
 
 # 3. Only the server that wrote the object restarts the agents; the others leave it to that one.
@@ -55,7 +56,7 @@ if [ "$created" = "yes" ]; then
     if k3s kubectl -n kube-system rollout restart daemonset/cilium >/dev/null 2>&1; then
         done_steps+=("agents restarted (rollout restart daemonset/cilium)")
     else
-        log "could not restart daemonset/cilium"
+        info "could not restart daemonset/cilium"
     fi
 fi
 

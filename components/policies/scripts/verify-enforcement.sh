@@ -16,27 +16,26 @@ STATE_DIR=${STATE_DIR:-/var/lib/k3s-cilium/enforcement}
 UNIT=${UNIT:-k3s-cilium-enforce-rollback}
 PROBE=k3s-cilium-enforce-probe
 
-info() { echo "${NODE}: verify: $*"; }
+LOG_TAG="verify"
+# @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
 # A failed check is never confirmed. On the first server, while enforcing with the switch armed, the rollback runs at
 # once (the timer's own service) instead of when the timer elapses, so `pulumi up` fails with what failed and the
-# rollback that happened.
-fatal() {
-    echo "${NODE}: verify: ERROR: $*" >&2
+# rollback that happened: fail prints fatal's one line and exits, and on the way out roll_back_now runs.
+fail() {
+    trap roll_back_now EXIT
+    fatal "$@"
+}
+roll_back_now() {
     if [ "$CHECKS" = "cluster" ] && [ "$AUDIT" = "false" ] && [ ! -f "$STATE_DIR/rolled-back" ] &&
         as_root systemctl is-active --quiet "$UNIT.timer"; then
-        echo "${NODE}: verify: not confirming; rolling back to audit mode now ($UNIT.service)" >&2
+        info "not confirming; rolling back to audit mode now ($UNIT.service)" >&2
         as_root systemctl start "$UNIT.service" >/dev/null 2>&1 || true
-        local deadline=$((SECONDS + TIMEOUT))
-        until [ -f "$STATE_DIR/rolled-back" ] || [ "$SECONDS" -ge "$deadline" ]; do sleep "$INTERVAL"; done
-        if [ -f "$STATE_DIR/rolled-back" ]; then sed "s/^/${NODE}: verify: /" "$STATE_DIR/rolled-back" >&2; else
-            echo "${NODE}: verify: the rollback did not report within ${TIMEOUT}s (journalctl -u $UNIT.service)" >&2
+        if wait_until "$TIMEOUT" test -f "$STATE_DIR/rolled-back"; then sed "s/^/${NODE}: ${LOG_TAG}: /" "$STATE_DIR/rolled-back" >&2; else
+            info "the rollback did not report within ${TIMEOUT}s (journalctl -u $UNIT.service)" >&2
         fi
     fi
-    exit 1
 }
 kc() { as_root timeout 60 k3s kubectl "$@"; }
 # One deadline for every check together: the dead-man's switch budgets <timeout> for the whole verification.
@@ -44,10 +43,7 @@ DEADLINE=$((SECONDS + TIMEOUT))
 until_ok() { # <what> <command...>: retries until the command succeeds or the deadline passes
     local what=$1
     shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$DEADLINE" ] || fatal "$what: not within ${TIMEOUT}s"
-        sleep "$INTERVAL"
-    done
+    wait_until $((DEADLINE - SECONDS)) "$@" >/dev/null 2>&1 || fail "$what: not within ${TIMEOUT}s"
     info "$what: ok"
 }
 
@@ -55,7 +51,7 @@ info "ssh ok (reached from the operator's machine after the agents restarted)"
 [ "$CHECKS" = "cluster" ] || exit 0
 
 if [ "$AUDIT" = "false" ] && [ -f "$STATE_DIR/rolled-back" ]; then
-    fatal "the dead-man's switch already rolled enforcement back: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")- after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
+    fail "the dead-man's switch already rolled enforcement back: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")- after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
 fi
 case "$HOST" in *:*) url="https://[${HOST}]:${PORT}" ;; *) url="https://${HOST}:${PORT}" ;; esac
 until_ok "API $url/readyz through the endpoint" kc --server "$url" get --raw /readyz
@@ -73,7 +69,7 @@ for pod in $(kc -n kube-system get pods -l k8s-app=cilium -o jsonpath='{.items[*
     mode=$(kc -n kube-system exec "$pod" -c cilium-agent -- cilium-dbg config 2>/dev/null | awk '$1 == "PolicyAuditMode" { print $NF }')
     [ "$mode" = "$want" ] || wrong+=" $pod=${mode:-unknown}"
 done
-[ -z "$wrong" ] || fatal "agents not in the desired PolicyAuditMode $want:$wrong (a rollback ran, or an agent restarted on its own; raise k3s-cilium:enforcementAttempt to run the chain again)"
+[ -z "$wrong" ] || fail "agents not in the desired PolicyAuditMode $want:$wrong (a rollback ran, or an agent restarted on its own; raise k3s-cilium:enforcementAttempt to run the chain again)"
 info "every agent runs PolicyAuditMode $want"
 
 # A pod resolves DNS and reaches the API with its service-account token (/readyz is readable by every
