@@ -9,6 +9,21 @@ export interface Cidr {
     last: bigint;
 }
 
+/** What parseCidr needs of one address family; ip-address' Address4 and Address6 both have it. */
+interface Family {
+    family: 4 | 6;
+    maxPrefix: number;
+    /** Whether `addr` (no prefix) is an address of this family as written in config. */
+    accepts(addr: string): boolean;
+    parse(text: string): { startAddress(): { bigInt(): bigint; correctForm(): string }; endAddress(): { bigInt(): bigint }; bigInt(): bigint };
+}
+
+/** IPv4 first, and only in dotted-quad form (Address4 alone also accepts shorter forms). */
+const FAMILIES: readonly Family[] = [
+    { family: 4, maxPrefix: 32, accepts: addr => Address4.isValid(addr) && /^\d+\.\d+\.\d+\.\d+$/.test(addr), parse: text => new Address4(text) },
+    { family: 6, maxPrefix: 128, accepts: addr => Address6.isValid(addr), parse: text => new Address6(text) },
+];
+
 /** Parses "10.0.0.0/16" or "fd00::/64". Returns an error sentence instead of throwing. */
 export function parseCidr(text: string): Cidr | string {
     if (typeof text !== "string" || !text.includes("/")) {
@@ -19,31 +34,15 @@ export function parseCidr(text: string): Cidr | string {
         return "prefix length is not a number";
     }
     const prefix = Number(prefixText);
-    let family: 4 | 6;
-    let first: bigint;
-    let last: bigint;
-    if (Address4.isValid(addr) && /^\d+\.\d+\.\d+\.\d+$/.test(addr)) {
-        if (prefix > 32) return "IPv4 prefix length must be 0-32";
-        const a = new Address4(text);
-        family = 4;
-        first = a.startAddress().bigInt();
-        last = a.endAddress().bigInt();
-        if (new Address4(addr).bigInt() !== first) {
-            return `host bits are set (the network address is ${a.startAddress().correctForm()}/${prefix})`;
-        }
-    } else if (Address6.isValid(addr)) {
-        if (prefix > 128) return "IPv6 prefix length must be 0-128";
-        const a = new Address6(text);
-        family = 6;
-        first = a.startAddress().bigInt();
-        last = a.endAddress().bigInt();
-        if (new Address6(addr).bigInt() !== first) {
-            return `host bits are set (the network address is ${a.startAddress().correctForm()}/${prefix})`;
-        }
-    } else {
-        return "not a valid IPv4 or IPv6 address";
+    const f = FAMILIES.find(candidate => candidate.accepts(addr));
+    if (f === undefined) return "not a valid IPv4 or IPv6 address";
+    if (prefix > f.maxPrefix) return `IPv${f.family} prefix length must be 0-${f.maxPrefix}`;
+    const network = f.parse(text);
+    const first = network.startAddress().bigInt();
+    if (f.parse(addr).bigInt() !== first) {
+        return `host bits are set (the network address is ${network.startAddress().correctForm()}/${prefix})`;
     }
-    return { text, family, prefix, first, last };
+    return { text, family: f.family, prefix, first, last: network.endAddress().bigInt() };
 }
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
