@@ -6,8 +6,8 @@ import * as path from "path";
 import { PINNED_CILIUM_CHARTS, PINNED_GATEWAY_API_CRDS } from "../components/config";
 import { ciliumChartArtifact } from "../components/cilium";
 import { gatewayApiCrds } from "../components/gateway-api";
-import { ARTIFACT_MIRROR_ENV, digestMismatch, PinnedArtifact, verifyArtifact } from "../components/shared/artifacts";
-import { lastRecording, runProgram, SHARED_UPSTREAM } from "../tools/evaluate";
+import { ARTIFACT_MIRROR_ENV, artifactPath, digestMismatch, PinnedArtifact, sha256, verifiedArtifactFile, verifyArtifact } from "../components/shared/artifacts";
+import { lastRecording, runProgram, SHARED_UPSTREAM, stackConfig } from "../tools/evaluate";
 
 /** shared/upstream/SHA256SUMS: path → digest (the official files' digests, see its README). */
 function upstreamSums(): Map<string, string> {
@@ -18,18 +18,21 @@ function upstreamSums(): Map<string, string> {
 describe("artifacts: pinned digests, checked before use", function () {
     this.timeout(120000);
 
-    it("every artifact the program would fetch (both stacks) is pinned to the official file's SHA-256", async () => {
+    it("the provider gets exactly the verified bytes: each chart/CRD input is a local file holding the official file (both stacks)", async () => {
         const sums = upstreamSums();
         for (const stack of ["local", "prod"] as const) {
             const g = await runProgram({ stack });
             const chart = g.get("cilium", "kubernetes:helm.sh/v4:Chart");
-            const fetched: PinnedArtifact[] = [ciliumChartArtifact(chart.inputs.version)];
-            const crdUrls = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file as string);
-            const version = /gateway-api\/(v[^/]+)\//.exec(crdUrls[0])![1];
-            const crds = gatewayApiCrds(version);
-            assert.deepStrictEqual(crdUrls, crds.map(c => c.url), "the provider gets exactly the checked URLs");
-            fetched.push(...crds.map(c => c.artifact));
-            for (const a of fetched) assert.strictEqual(a.sha256, sums.get(a.mirrorPath), `${a.name}: pinned digest vs SHA256SUMS`);
+            const fetched: PinnedArtifact[] = [ciliumChartArtifact(stackConfig(stack)["k3s-cilium:ciliumVersion"] as string)];
+            assert.strictEqual(chart.inputs.repositoryOpts, undefined, "no repository: Helm must not look the chart up (a local path is used as is only without one)");
+            const inputs = [chart.inputs.chart as string, ...g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file as string)];
+            fetched.push(...gatewayApiCrds("v1.2.0").map(c => c.artifact));
+            assert.deepStrictEqual(inputs, fetched.map(artifactPath), "content-addressed relative paths, in order");
+            for (const [i, a] of fetched.entries()) {
+                assert.match(inputs[i], /^\.\/\.cache\/artifacts\/[0-9a-f]{64}-[^/]+$/, "a relative path under the git-ignored cache: the same string on every machine");
+                assert.strictEqual(a.sha256, sums.get(a.mirrorPath), `${a.name}: pinned digest vs SHA256SUMS`);
+                assert.strictEqual(sha256(fs.readFileSync(inputs[i])), a.sha256, `${a.name}: the file the provider reads is the official one`);
+            }
         }
     });
 
@@ -52,6 +55,21 @@ describe("artifacts: pinned digests, checked before use", function () {
             fs.appendFileSync(path.join(mirror, "gateway-api/v1.2.0/standard/gateway.networking.k8s.io_httproutes.yaml"), "# tampered\n");
         });
         after(() => fs.rmSync(mirror, { recursive: true, force: true }));
+
+        it("verifiedArtifactFile writes the untouched file and nothing for the changed one", async () => {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "k3s-cilium-artifacts-"));
+            try {
+                const crds = gatewayApiCrds("v1.2.0");
+                const gateways = crds.find(c => c.plural === "gateways")!.artifact;
+                assert.strictEqual(await verifiedArtifactFile(gateways, { mirror, baseDir: out }), artifactPath(gateways));
+                assert.deepStrictEqual(fs.readFileSync(path.join(out, artifactPath(gateways))), fs.readFileSync(path.join(mirror, gateways.mirrorPath)));
+                const http = crds.find(c => c.plural === "httproutes")!.artifact;
+                await assert.rejects(verifiedArtifactFile(http, { mirror, baseDir: out }), /httproutes\.yaml .*expected f8aff76a.*refusing to use it$/);
+                assert.deepStrictEqual(fs.readdirSync(path.join(out, ".cache/artifacts")), [path.basename(artifactPath(gateways))], "nothing else written");
+            } finally {
+                fs.rmSync(out, { recursive: true, force: true });
+            }
+        });
 
         it("verifyArtifact: the untouched files pass, the changed one fails", async () => {
             const crds = gatewayApiCrds("v1.2.0");
@@ -86,7 +104,7 @@ describe("artifacts: pinned digests, checked before use", function () {
             assert.ok(failures.length > 0, "the run must fail");
             assert.ok(failures.every(f => /error serializing property "file": Gateway API v1\.2\.0 standard\/gateway\.networking\.k8s\.io_httproutes\.yaml .*expected f8aff76a/.test(f)), failures.join("\n"));
             const registered = lastRecording().filter(r => r.name === "gateway-api-httproutes");
-            assert.ok(registered.every(r => r.inputs.file === undefined), "the provider never received the URL of the refused file");
+            assert.ok(registered.every(r => r.inputs.file === undefined), "the provider never received a path for the refused file");
         });
     });
 

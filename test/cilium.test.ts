@@ -4,7 +4,8 @@ import { Graph, runProgram, stackConfig } from "./harness";
 import { chartSchema, find, renderCilium, renderedMismatches } from "./chart";
 import { gatewayApiCrds } from "../components/gateway-api";
 import { gatewayApiVersionFor } from "../components/config";
-import { deepMerge } from "../components/cilium";
+import { ciliumChartArtifact, deepMerge } from "../components/cilium";
+import { artifactPath } from "../components/shared/artifacts";
 
 const EXPECT = {
     local: { serviceHost: "127.0.0.1", servicePort: 6443, operatorReplicas: 1, prodToggles: false, policyAuditMode: true, l2Announcements: false },
@@ -113,7 +114,9 @@ describe("cilium: graph", () => {
         const rollout = g.get("k3s-cilium-cilium-rollout");
         const gate = g.get("k3s-cilium-cilium-crd-gate");
         // The chart version is not in the values: it must be a trigger of its own, on both commands.
-        assert.strictEqual(rollout.inputs.triggers[1], g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.version);
+        const version = stackConfig("prod")["k3s-cilium:ciliumVersion"] as string;
+        assert.strictEqual(rollout.inputs.triggers[1], version);
+        assert.strictEqual(g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.chart, artifactPath(ciliumChartArtifact(version)));
         assert.deepStrictEqual(gate.inputs.triggers, rollout.inputs.triggers, "the gate is replaced whenever the rollout is");
         const other = await runProgram({ stack: "prod", overrides: { operatorReplicas: 1 } });
         const otherRollout = other.get("k3s-cilium-cilium-rollout");
@@ -122,19 +125,20 @@ describe("cilium: graph", () => {
     });
 
     it("the Gateway API version follows the Cilium minor", async () => {
-        const urls = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file as string);
-        assert.deepStrictEqual(urls, gatewayApiCrds("v1.2.0").map(c => c.url));
-        assert.ok(urls.every(u => u.includes("/v1.2.0/")));
-        assert.ok(urls.some(u => u.endsWith("/experimental/gateway.networking.k8s.io_tlsroutes.yaml")));
+        const files = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file as string);
+        const v120 = gatewayApiCrds("v1.2.0");
+        assert.deepStrictEqual(files, v120.map(c => artifactPath(c.artifact)));
+        assert.ok(v120.every(c => c.url.includes("/v1.2.0/")));
+        assert.ok(v120.some(c => c.url.endsWith("/experimental/gateway.networking.k8s.io_tlsroutes.yaml")));
         // Only pinned Cilium releases pass validation (components/config/versions.ts), so the next minor's CRDs are
         // checked through the mapping the program reads, not through a run.
         assert.ok(gatewayApiCrds(gatewayApiVersionFor("1.19.1")!).every(c => c.url.includes("/v1.3.0/")));
     });
 
-    it("pins chart, repo and namespace; sets gatewayClass.create explicitly (no Helm lookup)", () => {
+    it("pins the chart (the verified local archive, no repository) and namespace; sets gatewayClass.create explicitly (no Helm lookup)", () => {
         const chart = g.get("cilium", "kubernetes:helm.sh/v4:Chart");
-        assert.deepStrictEqual([chart.inputs.chart, chart.inputs.version, chart.inputs.repositoryOpts.repo, chart.inputs.namespace],
-            ["cilium", stackConfig("prod")["k3s-cilium:ciliumVersion"], "https://helm.cilium.io", "kube-system"]);
+        assert.deepStrictEqual([chart.inputs.chart, chart.inputs.version, chart.inputs.repositoryOpts, chart.inputs.namespace],
+            ["./.cache/artifacts/c361ca567b319af64b82736ab4c5927a201b1f5dbae4e909c7aeaabce0571299-cilium-1.18.4.tgz", undefined, undefined, "kube-system"]);
         assert.strictEqual(chart.inputs.values.gatewayAPI.gatewayClass.create, "true");
     });
 

@@ -2,7 +2,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, PINNED_CILIUM_CHARTS } from "../config";
-import { PinnedArtifact, verifyArtifact } from "../shared/artifacts";
+import { PinnedArtifact, verifiedArtifactFile } from "../shared/artifacts";
 import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { contentHash, loadScript, scriptCommand } from "../shared/script";
@@ -86,10 +86,10 @@ export class Cilium extends pulumi.ComponentResource {
         }, { parent });
 
         this.chart = new k8s.helm.v4.Chart("cilium", {
-            chart: "cilium",
-            // Resolves only once the program has checked the archive's digest (components/shared/artifacts.ts).
-            version: pulumi.output(verifyArtifact(ciliumChartArtifact(config.versions.cilium)).then(() => config.versions.cilium)),
-            repositoryOpts: { repo: CILIUM_HELM_REPO },
+            // The verified archive itself, a local path that resolves only once the program has checked its digest
+            // and written it (components/shared/artifacts.ts): Helm never fetches the chart. Same resource, same
+            // name: the objects it renders keep their URNs.
+            chart: pulumi.output(verifiedArtifactFile(ciliumChartArtifact(config.versions.cilium))),
             namespace: "kube-system",
             values: this.values,
         }, { ...inCluster, dependsOn: [...args.dependsOn, this.guard, this.hubbleTls] });

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig, PINNED_GATEWAY_API_CRDS } from "../config";
-import { PinnedArtifact, verifyArtifact } from "../shared/artifacts";
+import { PinnedArtifact, verifiedArtifactFile } from "../shared/artifacts";
 
 export interface GatewayApiCrd {
     /** CRD plural, e.g. "httproutes". */
@@ -57,9 +57,11 @@ export class GatewayApiCrds extends pulumi.ComponentResource {
         if (unpinned.length) {
             throw new pulumi.ResourceError(`no pinned SHA-256 for ${unpinned.join(", ")}: pin them in PINNED_GATEWAY_API_CRDS (components/config/versions.ts)`, this);
         }
-        // The provider gets the URL only once the program has checked the file's digest (components/shared/artifacts.ts).
+        // The provider gets the verified file itself, a local path that resolves only once the program has checked
+        // the digest and written the bytes (components/shared/artifacts.ts): it fetches nothing. Same resources,
+        // same names: the live CRDs keep their URNs.
         this.files = crds.map(crd => new k8s.yaml.v2.ConfigFile(`gateway-api-${crd.plural}`, {
-            file: pulumi.output(verifyArtifact(crd.artifact).then(() => crd.url)),
+            file: pulumi.output(verifiedArtifactFile(crd.artifact)),
         }, { parent: this, provider: args.provider, dependsOn: args.dependsOn, deletedWith: args.deletedWith }));
         this.registerOutputs({ version: this.version });
     }
