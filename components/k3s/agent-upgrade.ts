@@ -37,6 +37,18 @@ export function isK3sUpgrade(previousVersion: string | undefined, desired: strin
     return previousVersion !== undefined && previousVersion !== desired;
 }
 
+/**
+ * A `dependsOn` list: `always` as plain resources, then `conditional` (an Output of resources). Kept apart for
+ * evaluation time: the SDK walks every Output's value for unknowns (@pulumi/pulumi v3.270.0 output.ts
+ * `containsUnknowns`), and a Resource reaches the whole graph through its parent, so a resource inside an Output
+ * costs a walk of every node's steps (~57k objects per batch at 3+97, quadratic in node count). The SDK flattens
+ * nested arrays and Outputs into the same dependencies in the same order (runtime/dependsOn.ts
+ * `gatherExplicitDependencies`, including the Output's own resources); the declared type names one level only.
+ */
+export function plainAndConditional(always: pulumi.Resource[], conditional: pulumi.Output<pulumi.Resource[]>): pulumi.Input<pulumi.Resource>[] {
+    return [...always, conditional as unknown as pulumi.Input<pulumi.Resource>];
+}
+
 export interface BatchCommands {
     drain: command.remote.Command;
     uncordon: (installs: pulumi.Resource[]) => command.remote.Command;

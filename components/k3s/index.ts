@@ -6,7 +6,7 @@ import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand } from "../shared/script";
-import { agentBatches, agentBatchSize, batchCommands, isK3sUpgrade } from "./agent-upgrade";
+import { agentBatches, agentBatchSize, batchCommands, isK3sUpgrade, plainAndConditional } from "./agent-upgrade";
 import { joinUrl, rewriteKubeconfig } from "./config";
 import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 import { agentDrain, serverLeaves } from "./removal";
@@ -110,7 +110,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         agentBatches(agents, agentBatchSize(agents.length)).forEach((batch, i) => {
             const waitFor = previousBatch;
             const cmds = batchCommands(`${config.clusterName}-agents-batch-${i + 1}`, batch, this.firstServer, config.versions.k3s, parent,
-                upgrading.apply(u => [this.serversAtVersion, ...(u ? waitFor : [])]));
+                plainAndConditional([this.serversAtVersion], upgrading.apply(u => (u ? waitFor : []))));
             const installs = batch.map(agent => {
                 const s = stepsFor(agent, [this.serversAtVersion, cmds.drain, ...endpoint]);
                 this.steps.push(s);
