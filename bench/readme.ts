@@ -8,13 +8,17 @@ export const MODELED_HEADER = [
     "| size | resources | up, unbounded | up `--parallel 8` (2 cores) | up `--parallel 16` (4 cores) | physical limit | destroy |",
     "|---|---|---|---|---|---|---|",
 ];
-export const MEASURED_HEADER = ["| size | resources | evaluation (ms, median) | peak RSS (MiB) |", "|---|---|---|---|"];
+export const MEASURED_HEADER = [
+    "| size | resources | in-process evaluation (ms) | its CPU (ms) | fresh process: load (ms) | + first evaluation (ms) | = total (ms) | peak RSS (MiB) |",
+    "|---|---|---|---|---|---|---|---|",
+];
 
 export const modeledRows = (rows: Pick<Row, "label" | "resources" | "up" | "up8" | "up16" | "limit" | "destroy">[]) =>
     rows.map(r => `| ${r.label} | ${r.resources} | ${r.up} | ${r.up8} | ${r.up16} | ${r.limit} | ${r.destroy} |`);
 
 export const measuredRows = (measured: Measured[]) =>
-    measured.map(m => `| ${m.label} | ${m.resources} | ${Math.round(m.evalMsMedian)} | ${Math.round(m.maxRssMiBMedian)} |`);
+    measured.map(m => `| ${[m.label, m.resources, m.evalMsMedian, m.evalCpuMsMedian, m.loadMsMedian, m.firstEvalMsMedian, m.coldMsMedian, m.maxRssMiBMedian]
+        .map(v => typeof v === "number" ? Math.round(v) : v ?? "–").join(" | ")} |`);
 
 const MARK = (name: string, edge: "start" | "end") => `<!-- bench:${name}:${edge} -->`;
 

@@ -23,24 +23,37 @@ import { recommendedParallel } from "../scripts/parallel";
 const ROOT = path.resolve(__dirname, "..");
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
+/** One fresh process's report (bench/evaluate.ts): wall and CPU ms of module load, first and warm evaluations. */
+interface ProcessReport { load: { ms: number; cpuMs: number }; first: { ms: number; cpuMs: number }; warm: { ms: number; cpuMs: number }[]; maxRssMiB: number }
+
+/** Pure: medians over the fresh processes (load, first, cold = load + first) and over all their warm runs. */
+export function summarize(label: string, reports: ProcessReport[]): Omit<Measured, "resources"> {
+    const warm = reports.flatMap(r => r.warm);
+    const m = (xs: number[]) => round(median(xs));
+    return {
+        label, evalMsMedian: m(warm.map(w => w.ms)), evalCpuMsMedian: m(warm.map(w => w.cpuMs)),
+        loadMsMedian: m(reports.map(r => r.load.ms)), firstEvalMsMedian: m(reports.map(r => r.first.ms)),
+        coldMsMedian: m(reports.map(r => r.load.ms + r.first.ms)), maxRssMiBMedian: m(reports.map(r => r.maxRssMiB)),
+        runs: reports.length, warmRuns: reports[0]?.warm.length ?? 0,
+    };
+}
+
 /**
  * Times the program as `pulumi up` runs it: plain node on the shipped bin/index.js with source-map-support
- * registered (Pulumi's runner does that), in a fresh process without ts-node. The evaluator (tools/) is compiled too
- * (tsconfig.bench.json) so that no TypeScript hook sits in the measured process.
+ * registered (Pulumi's runner does that), in fresh processes without ts-node; the evaluator (tools/) is compiled
+ * too (tsconfig.bench.json) so that no TypeScript hook sits in the measured process. Each process loads the
+ * program's modules once, evaluates it once (cold), then `warm` more times (in-process: the goal's number).
  */
-export function measure(size: Size, runs: number): Omit<Measured, "resources"> {
+export function measure(size: Size, runs: number, warm: number): Omit<Measured, "resources"> {
     const evaluate = path.join(ROOT, ".cache", "bench-build", "bench", "evaluate.js");
-    const evals: number[] = [];
-    const rss: number[] = [];
+    const reports: ProcessReport[] = [];
     for (let i = 0; i < runs; i++) {
-        const r = spawnSync(process.execPath, ["-r", "source-map-support/register", evaluate, size.label, "bin/index.js"],
+        const r = spawnSync(process.execPath, ["-r", "source-map-support/register", evaluate, size.label, "bin/index.js", String(warm)],
             { encoding: "utf8", cwd: ROOT });
         if (r.status !== 0) throw new Error(`evaluating ${size.label} failed: ${r.stderr}`);
-        const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
-        evals.push(out.evalMs);
-        rss.push(out.maxRssMiB);
+        reports.push(JSON.parse(r.stdout.trim().split("\n").pop()!));
     }
-    return { label: size.label, evalMsMedian: round(median(evals)), maxRssMiBMedian: round(median(rss)), runs };
+    return summarize(size.label, reports);
 }
 
 /** Pure: `--parallel N`, `--record`, `--modeled-only` from argv; anything else is refused with what is accepted. */
@@ -80,14 +93,38 @@ function printProjections(label: string, rows: ReturnType<typeof projections>, n
     for (const r of rows) console.log(`${r.lever.padEnd(40)}${fmt(r.up)}${fmt(r.up8)}${fmt(r.up16)}${fmt(r.upRecommended)}`);
 }
 
+function printMeasured(measured: Measured[], runs: number) {
+    const fmt = (n: number | string | undefined, w = 9) => String(n ?? "–").padStart(w);
+    console.log(`\nMEASURED — program evaluation under mocks (bench/evaluate.ts), ${runs} fresh processes × (1 cold + ${measured[0].warmRuns} in-process) evaluations, medians`);
+    console.log("           resources  ── in-process ─────────────  ── fresh process ───────────────────  peak RSS");
+    console.log("size                    eval ms   CPU ms  ms/res    load ms  1st eval ms  total ms      MiB");
+    for (const m of measured) {
+        console.log(`${m.label.padEnd(10)}${fmt(m.resources)}${fmt(m.evalMsMedian, 11)}${fmt(m.evalCpuMsMedian)}${fmt(round(m.evalMsMedian / m.resources), 8)}` +
+            `${fmt(m.loadMsMedian, 11)}${fmt(m.firstEvalMsMedian, 13)}${fmt(m.coldMsMedian, 10)}${fmt(m.maxRssMiBMedian, 9)}`);
+    }
+    for (const line of linearity(measured)) console.log(line);
+}
+
+/** Pure: the marginal cost between consecutive prod sizes (in-process wall and CPU), per resource and per node. */
+export function linearity(measured: Pick<Measured, "label" | "resources" | "evalMsMedian" | "evalCpuMsMedian">[]): string[] {
+    const nodes = (label: string) => { const m = /^prod (\d+)(?:\+(\d+))?$/.exec(label); return m ? Number(m[1]) + Number(m[2] ?? 0) : undefined; };
+    const prod = measured.filter(m => nodes(m.label) !== undefined);
+    const out = ["linearity (in-process, between consecutive sizes): ms per added resource / per added node, wall (CPU)"];
+    for (let i = 1; i < prod.length; i++) {
+        const a = prod[i - 1], b = prod[i];
+        const dr = b.resources - a.resources, dn = nodes(b.label)! - nodes(a.label)!;
+        const dw = b.evalMsMedian - a.evalMsMedian, dc = (b.evalCpuMsMedian ?? NaN) - (a.evalCpuMsMedian ?? NaN);
+        out.push(`  ${a.label} → ${b.label}: ${round(dw / dr)} (${round(dc / dr)}) ms/resource, ${round(dw / dn)} (${round(dc / dn)}) ms/node`);
+    }
+    return out;
+}
+
 function print(rows: Row[], measured: Measured[], extra: { p: number; ups: number[] }, runs: number) {
     const fmt = (n: number | string) => String(n).padStart(9);
     console.log("MODELED (bench/latency.ts) — seconds; Pulumi's default --parallel is 4 × GOMAXPROCS (8 on 2 cores, 16 on 4)");
     console.log(`size       resources    up(∞)    up(8)   up(16)${fmt(`up(${extra.p})`)}    limit  destroy`);
     rows.forEach((r, i) => console.log(`${r.label.padEnd(10)}${fmt(r.resources)}${fmt(r.up)}${fmt(r.up8)}${fmt(r.up16)}${fmt(extra.ups[i])}${fmt(r.limit)}${fmt(r.destroy)}`));
-    console.log(`\nMEASURED — program evaluation under mocks, median of ${runs} fresh processes`);
-    console.log("size       resources  eval ms  peak RSS MiB");
-    for (const m of measured) console.log(`${m.label.padEnd(10)}${fmt(m.resources)}${fmt(m.evalMsMedian)}${fmt(m.maxRssMiBMedian).padStart(14)}`);
+    if (measured.length) printMeasured(measured, runs);
     const get = (l: string) => rows.find(r => r.label === l)!;
     console.log(`\nup critical path, unbounded (3+2): ${get("prod 3+2").upCriticalPath.join(" → ")}`);
     console.log(`up critical path, --parallel 8 (3+2): ${summarizePath(get("prod 3+2").up8CriticalPath)}`);
@@ -100,6 +137,8 @@ if (require.main === module) {
         const args = parseArgs(process.argv.slice(2));
         // Nine runs: on a shared 2-core VM single runs vary by ±15 %, and the median of nine moves far less than of five.
         const runs = Number(process.env.BENCH_RUNS ?? 9);
+        // Two warm evaluations per process: 18 in-process samples per size, and the bench stays within minutes.
+        const warm = Number(process.env.BENCH_WARM_RUNS ?? 2);
         // This machine's own default (os.availableParallelism ignores cgroup quotas; the CLI honours them since 3.155).
         const p = args.parallel ?? pulumiDefaultParallel(os.availableParallelism(), process.env);
         const rows: Row[] = [];
@@ -112,7 +151,7 @@ if (require.main === module) {
             if (["prod 3+2", "prod 3+97"].includes(size.label)) projected.push({ size, rows: projections(tasks, size.servers + size.agents) });
         }
         // The timed process records nothing (that is what it times), so the resource count comes from the modeled row.
-        const measured = args.modeledOnly ? [] : SIZES.map((s, i) => ({ ...measure(s, runs), resources: rows[i].resources }));
+        const measured = args.modeledOnly ? [] : SIZES.map((s, i) => ({ ...measure(s, runs, warm), resources: rows[i].resources }));
         print(rows, measured, { p, ups }, runs);
         for (const pr of projected) printProjections(pr.size.label, pr.rows, pr.size.servers + pr.size.agents);
         const failures = [...structuralFailures(rows), ...goalFailures(rows, measured)];

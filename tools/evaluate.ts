@@ -136,6 +136,14 @@ export function lastRecording(): readonly RecordedResource[] {
     return recording;
 }
 
+/**
+ * One evaluation, never shared: the benchmark times repeated evaluations in one process with it. Callers run one
+ * at a time (the Pulumi runtime is global); everyone else uses runProgram.
+ */
+export async function evaluateProgram(opts: RunOptions): Promise<Graph> {
+    return runProgramUncached(opts);
+}
+
 async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     patchMonitor();
     const config = stackConfig(opts.stack, opts.overrides);
