@@ -22,6 +22,7 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { OneLineError } from "./one-line-error";
 
 export interface PinnedArtifact {
     /** What it is, for the error line: "Cilium chart 1.18.4", "Gateway API v1.2.0 standard/…_gateways.yaml". */
@@ -71,7 +72,7 @@ function verifiedBytes(a: PinnedArtifact, mirror: string | undefined): Promise<U
     if (!p) {
         p = download(a, mirror).then(bytes => {
             const problem = digestMismatch(a, sha256(bytes));
-            if (problem) throw new Error(problem);
+            if (problem) throw new OneLineError(problem);
             return bytes;
         });
         verified.set(key, p);

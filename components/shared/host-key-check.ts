@@ -24,6 +24,7 @@ import { execFile } from "child_process";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { SKIP_HOST_TOOLS_ENV } from "../nodes/host-tools";
+import { OneLineError } from "./one-line-error";
 
 /** How the node got its pinned key, which decides the fix the mismatch line gives. */
 export type HostKeyOrigin = "hetzner" | "colima";
@@ -132,7 +133,7 @@ export function checkedHostKey(t: HostKeyTarget, pinned: string, env: NodeJS.Pro
     if (!check) {
         check = scanner(t.host, t.port).then(presented => {
             const problem = hostKeyMismatch(t, pinned, presented);
-            if (problem) throw new pulumi.RunError(problem);
+            if (problem) throw new OneLineError(problem);
         });
         checks.set(key, check);
     }
