@@ -25,18 +25,18 @@ const previousState = previousLifecycleState(config);
 const gate = lifecycleGate(previousState, config);
 
 const cluster = withShallowStackTraces(() => {
-    // 2. Machines, behind one contract.
-    const machines: ClusterNodes =
-        config.provider === "hetzner"
-            ? new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey, gate })
-            : new ColimaNodes("nodes", { config });
-
-    // 3. k3s on every node over SSH.
+    // 2. Machines, behind one contract (made by K3sCluster on Hetzner: agents' user data carries its agent token).
+    // 3. k3s: servers over SSH; Hetzner agents from first-boot user data (components/k3s/first-boot.ts).
     const k3s = new K3sCluster("k3s", {
-        config, machines, etcdS3Credentials: secrets.etcdS3,
+        config,
+        machines: config.provider === "hetzner"
+            ? firstBoot => new HetznerNodes("nodes", { config, sshPrivateKey: secrets.sshPrivateKey, gate, firstBoot })
+            : new ColimaNodes("nodes", { config }),
+        etcdS3Credentials: secrets.etcdS3,
         previousK3sVersion: previousState.apply(p => p?.k3sVersion),
         firstServerBootstraps: previousState.apply(prev => !firstServerJoins(prev, config)),
     });
+    const machines: ClusterNodes = k3s.machines;
     const firstMachine = k3s.firstServer.machine;
 
     // 4. Gateway API CRDs (gatewayApi: true only), which Cilium's operator only looks for at start-up.

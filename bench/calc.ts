@@ -13,6 +13,8 @@ export interface Task {
     deletedWithTarget?: string;
     /** In-cluster object or command on a machine (for the destroy assertion). */
     inside: boolean;
+    /** Work the machine does by itself (first boot): it takes time but no Pulumi slot. */
+    offSlot?: boolean;
 }
 
 export interface Schedule {
@@ -97,15 +99,18 @@ export function upScheduleLimited(tasks: Task[], p: number): Schedule {
     let freedBy: string | undefined;
     while (end.size < ordered.length) {
         ready.sort((a, b) => index.get(a)! - index.get(b)!);
-        while (running.length < p && ready.length) {
-            const id = ready.shift()!;
+        const start = (id: string) => {
             const t = byId.get(id)!;
             let last: string | undefined;
             for (const d of t.deps) if (last === undefined || end.get(d)! > end.get(last)!) last = d;
             const readyAt = last === undefined ? 0 : end.get(last)!;
-            cause.set(id, readyAt < now && freedBy ? { id: freedBy, slot: true } : last ? { id: last, slot: false } : undefined);
+            cause.set(id, readyAt < now && freedBy && !t.offSlot ? { id: freedBy, slot: true } : last ? { id: last, slot: false } : undefined);
             running.push({ id, end: now + t.up });
-        }
+        };
+        // Work off the engine (a machine's first boot) starts as soon as it is ready; the rest waits for a slot.
+        for (const id of ready.filter(x => byId.get(x)!.offSlot)) start(id);
+        ready = ready.filter(x => !byId.get(x)!.offSlot);
+        while (running.filter(r => !byId.get(r.id)!.offSlot).length < p && ready.length) start(ready.shift()!);
         running.sort((a, b) => a.end - b.end || index.get(a.id)! - index.get(b.id)!);
         now = running[0].end;
         const finished: string[] = [];

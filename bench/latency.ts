@@ -40,8 +40,9 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     skewGate: s(2, 0, "assumption: one kubectl call: every server already at the version on first install"),
     upgradeDrain: s(2, 0, "assumption: one kubectl get on the first server: on a first install the agent is not registered yet (components/k3s/scripts/upgrade-drain.sh)"),
     uncordon: s(5, 0, "assumption: the agent registers within seconds of its bounded start, then one kubectl uncordon (components/k3s/scripts/uncordon.sh)"),
-    drainHook: s(1, 0, "source: the program — create runs `true` (components/k3s); the drain runs only when one agent is removed"),
-    leaveHook: s(1, 0, "source: the program — create runs `true` (components/k3s/removal.ts); remove-server.sh runs only when a server is removed or replaced"),
+    noCreate: s(0.1, 0, "source: pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go `Create` returns before dialing when `create` is unset (drain/leave hooks, agents' converge, batch drain/uncordon on a first install); 0.1 s is a rounding floor for the provider call"),
+    firstBootAgent: s(64, 0, "assumption: on the agent itself, no Pulumi slot (components/k3s/scripts/first-boot.sh): the SSH path's boot (35) + preflight (2) + config (2) + joinAgent (25: download + start + registration) — the same assumptions, now run by cloud-init"),
+    agentsJoined: s(5, 0, "assumption: one kubectl get nodes every 3 s on the first server (agents-joined.sh); once the API answers, agents that booted beside the servers register within seconds (k3s agent retries its server URL). While agents are still booting it holds one slot: modeled as starting when the last first boot ends"),
     gatewayApiCrd: s(2, 0, "assumption: server-side apply of one CRD"),
     datapathGuard: s(1, 0, "assumption: one SSH round trip"),
     ciliumChart: s(15, 0, "assumption: server-side apply of ~60 rendered objects (helm.v4.Chart)"),
@@ -69,6 +70,8 @@ export interface ModelledResource {
     type: string;
     name: string;
     custom: boolean;
+    /** The recorded inputs (a remote command without `create` runs nothing on create). */
+    inputs?: Record<string, unknown>;
 }
 
 /** The model steps a recorded resource performs (a remote command may run several scripts in one SSH session). */
@@ -102,6 +105,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
     if (r.type.startsWith("kubernetes:cilium.io/")) return ["ciliumObject"];
     if (r.type === "command:remote:Command") {
         const n = r.name;
+        if (r.inputs && r.inputs.create === undefined) return ["noCreate"];
         // wait-boot.sh + preflight.sh; configure.sh + install.sh (components/k3s: one command each).
         if (n.endsWith("-preflight")) return ["boot", "preflight"];
         if (n.endsWith("-install")) return ["config", /-server-1-install$/.test(n) ? "installFirstServer" : n.includes("-server-") ? "joinServer" : "joinAgent"];
@@ -110,8 +114,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         if (n.endsWith("-servers-at-version")) return ["skewGate"];
         if (n.endsWith("-upgrade-drain")) return ["upgradeDrain"];
         if (n.endsWith("-uncordon")) return ["uncordon"];
-        if (n.endsWith("-drain")) return ["drainHook"];
-        if (n.endsWith("-leave")) return ["leaveHook"];
+        if (n.endsWith("-agents-joined")) return ["agentsJoined"];
         if (n.endsWith("-cloud-resources-cleanup")) return ["cloudCleanup"];
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
         if (n.endsWith("-cilium-rollout")) return ["ciliumRollout"];

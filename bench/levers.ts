@@ -13,32 +13,7 @@ export interface Lever {
     apply(tasks: Task[]): Task[];
 }
 
-const AGENT_BOOT_CMD = /-agent-[0-9]+-(preflight|install)$/;
 const AGENT_VERIFY = /-agent-[0-9]+-enforce-verify$/;
-
-/**
- * Agents install and join from first-boot user data (token as a secret, installer checked by digest, config.yaml
- * written by cloud-init): their boot-wait/preflight and install commands leave the SSH slots. One command on the
- * first server waits until every node is Ready-registered: its cost is one agent join after the API answers (the
- * agents booted beside server-1 and retry joining until a server answers).
- */
-export const userDataJoin: Lever = {
-    name: "agents join from user data",
-    why: "each agent's preflight (boot wait) and install commands (~37 s + ~27 s of an SSH slot) become cloud-init; one bounded wait on the first server replaces them",
-    apply(tasks) {
-        const gone = new Set(tasks.filter(t => AGENT_BOOT_CMD.test(t.name)).map(t => t.id));
-        if (!gone.size) return tasks;
-        const apiReady = tasks.find(t => t.name.endsWith("-api-ready"));
-        const agentServers = tasks.filter(t => /-agent-[0-9]+$/.test(t.name)).map(t => t.id);
-        const wait: Task = {
-            id: "projection:nodes-joined", name: "nodes-joined (projected)", up: LATENCY.joinAgent.up, destroy: 0,
-            deps: [...(apiReady ? [apiReady.id] : []), ...agentServers], inside: true,
-        };
-        return [...tasks.filter(t => !gone.has(t.id)).map(t => ({
-            ...t, deps: [...new Set(t.deps.map(d => (gone.has(d) ? wait.id : d)))],
-        })), wait];
-    },
-};
 
 /** One verification command for all agents (on the first server) instead of one per agent. */
 export const oneVerify: Lever = {
@@ -65,4 +40,5 @@ export const prefetchImages: Lever = {
     apply: tasks => tasks.map(t => (t.name.endsWith("-cilium-rollout") ? { ...t, up: 30 } : t)),
 };
 
-export const LEVERS: readonly Lever[] = [userDataJoin, oneVerify, prefetchImages];
+// The user-data join is in the program since issue #18 (components/k3s/first-boot.ts): the real graph shows it.
+export const LEVERS: readonly Lever[] = [oneVerify, prefetchImages];

@@ -17,7 +17,7 @@ export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Ta
         if (!r) return [];
         return r.custom || r.remote ? [urn] : [urn, ...g.descendants(urn).map(d => d.urn)];
     };
-    return g.resources.map(r => {
+    const tasks = g.resources.map(r => {
         const steps = stepsOf(r, opts).map(k => LATENCY[k]);
         // A resource also waits for its explicit provider (`urn::id`): the Kubernetes provider needs the kubeconfig.
         const provider = r.provider ? r.provider.split("::").slice(0, -1).join("::") : "";
@@ -27,4 +27,20 @@ export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Ta
             deletedWithTarget: r.deletedWith || undefined, inside: INSIDE(r),
         };
     });
+    return withFirstBoots(g, tasks);
+}
+
+/**
+ * A machine whose user data installs k3s (a `runcmd` in it: components/k3s/first-boot.ts) does that work after its
+ * create, off the engine's slots: one off-slot task per such machine, and the command that waits for the agents to
+ * join (`-agents-joined`) waits for all of them.
+ */
+function withFirstBoots(g: Graph, tasks: Task[]): Task[] {
+    const booting = g.ofType("hcloud:index/server:Server").filter(m => /\nruncmd:/.test(String(m.inputs.userData ?? "")));
+    if (!booting.length) return tasks;
+    const boots: Task[] = booting.map(m => ({
+        id: `${m.urn}#first-boot`, name: `${m.name} first-boot`, up: LATENCY.firstBootAgent.up, destroy: 0,
+        deps: [m.urn], inside: true, offSlot: true,
+    }));
+    return [...tasks.map(t => (t.name.endsWith("-agents-joined") ? { ...t, deps: [...t.deps, ...boots.map(b => b.id)] } : t)), ...boots];
 }

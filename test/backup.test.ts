@@ -63,7 +63,7 @@ describe("etcd backups: validation", () => {
 });
 
 describe("etcd backups: what the servers get", () => {
-    const cfg = (g: Awaited<ReturnType<typeof runProgram>>, node: string) => g.get(`${node}-install`);
+    const cfg = (g: Awaited<ReturnType<typeof runProgram>>, node: string) => g.resources.find(r => r.name === `${node}-install`) ?? g.get(`${node}-converge`);
 
     it("every server's config.yaml enables the S3 upload with the secret credentials; agents get none of it", async () => {
         const g = await runProgram({ stack: "prod", overrides: { ...S3_ON, etcdSnapshotRetention: 10 }, extra: S3_SECRETS });

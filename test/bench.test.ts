@@ -8,7 +8,9 @@ import { between, modeledRows, MODELED_HEADER, replaceBlock } from "../bench/rea
 import { parseArgs } from "../bench/run";
 import { SIZES } from "../bench/sizes";
 import { LATENCY } from "../bench/latency";
-import { oneVerify, userDataJoin } from "../bench/levers";
+import { oneVerify } from "../bench/levers";
+import { tasksFromGraph } from "../bench/tasks";
+import { runProgram } from "./harness";
 import { recommendedParallel } from "../scripts/parallel";
 
 const t = (id: string, up: number, deps: string[] = [], extra: Partial<Task> = {}): Task =>
@@ -136,13 +138,24 @@ describe("bench: projected levers and the recommended parallelism", () => {
         t("n-agent-2", 35), t("n-agent-2-enforce-verify", 4, ["n-agent-2"]),
     ];
 
-    it("user-data join: the agent's commands leave, one wait after the API and the machines takes their place", () => {
-        const out = userDataJoin.apply(g);
-        assert.ok(!out.some(x => /agent-1-(preflight|install)$/.test(x.name)));
-        const wait = out.find(x => x.name === "nodes-joined (projected)")!;
-        assert.deepStrictEqual([wait.up, wait.deps], [LATENCY.joinAgent.up, ["n-api-ready", "n-agent-1", "n-agent-2"]]);
-        assert.deepStrictEqual(out.find(x => x.name === "n-agent-1-drain")!.deps, [wait.id], "the per-node drain stays, now after the wait");
-        assert.strictEqual(upSchedule(out).makespan, 35 + 5 + 25 + 4, "server → API → wait → verify, not boot + preflight + install");
+    it("first boot takes time but no slot: two agents booting beside a one-slot engine do not queue", () => {
+        const boots = [t("m1", 35), t("m2", 35), t("m1 boot", 64, ["m1"], { offSlot: true }), t("m2 boot", 64, ["m2"], { offSlot: true }),
+            t("api", 100), t("joined", 5, ["api", "m1 boot", "m2 boot"])];
+        // p=1: m1 0-35, m2 35-70 (slot), api 70-170 (slot); boots 35-99 and 70-134 beside them; joined 170-175.
+        assert.strictEqual(upMakespanLimited(boots, 1), 175);
+        const slotted = boots.map(x => ({ ...x, offSlot: false }));
+        assert.ok(upMakespanLimited(slotted, 1) > 175 + 64, "the same work holding slots queues");
+    });
+
+    it("the real prod graph: each agent's first boot is an off-slot task the joined wait waits for; its commands cost no slot time", async () => {
+        const tasks = tasksFromGraph(await runProgram({ stack: "prod" }));
+        const boots = tasks.filter(x => x.offSlot);
+        assert.deepStrictEqual(boots.map(b => [b.name, b.up]), [["k3s-cilium-agent-1 first-boot", LATENCY.firstBootAgent.up], ["k3s-cilium-agent-2 first-boot", LATENCY.firstBootAgent.up]]);
+        const joined = tasks.find(x => x.name === "k3s-cilium-agents-joined")!;
+        for (const b of boots) assert.ok(joined.deps.includes(b.id), b.name);
+        for (const name of ["k3s-cilium-agent-1-converge", "k3s-cilium-agent-1-drain", "k3s-cilium-agents-batch-1-upgrade-drain", "k3s-cilium-server-1-leave"]) {
+            assert.strictEqual(tasks.find(x => x.name === name)!.up, LATENCY.noCreate.up, `${name}: no create, no SSH`);
+        }
     });
 
     it("one verify replaces the per-agent ones and waits for all their dependencies", () => {

@@ -6,6 +6,9 @@
  * - `triggers` is tagged `provider:"replaceOnChanges"` (pulumi-command ResourceInputs): a trigger change REPLACES
  *   the resource — the new one runs `create`, the old one runs `delete` — it never runs `update`. The SDK registers
  *   every Command with `replaceOnChanges: ["triggers[*]"]`, which the first test reads off the real registrations.
+ * - An unset `create` runs nothing and opens no SSH connection: v1.2.1 provider/pkg/provider/remote/
+ *   commandController.go `Create` returns before `state.run` (the only place that dials, commandOutputs.go) when
+ *   `input.Create == nil`; `Update` runs `update`, else `create`, else nothing; `Delete` runs `delete` if set.
  * - `customTimeouts` bound only the SSH dial, never a running script (../shared HELPERS facts): scripts bound
  *   their own waits (test/k3s-node-scripts.test.ts, "scripts: waits are bounded").
  * Asserted on the recorded resource graph of both stacks.
@@ -37,6 +40,16 @@ describe("pulumi-command semantics the program relies on", () => {
                 for (const c of cmds) {
                     assert.strictEqual(c.inputs.update, c.inputs.create, `${c.name}: a change must re-run the convergence script in place`);
                     assert.ok(!hasTriggers(c), `${c.name}: triggers would replace it (create on a new resource), never update`);
+                }
+            });
+
+            it("first-boot agents' converge commands: nothing on create (no SSH), the convergence on update, never replaced", () => {
+                const cmds = remote(g).filter(c => c.name.endsWith("-converge"));
+                if (opts.stack === "prod") assert.ok(cmds.length >= 2, "prod agents join from user data");
+                for (const c of cmds) {
+                    assert.strictEqual(c.inputs.create, undefined, c.name);
+                    assert.match(c.inputs.update, / start\.sh \S+ agent \d+$/, `${c.name}: the update ends with the bounded start`);
+                    assert.ok(!hasTriggers(c) && !c.inputs.delete, `${c.name}: a replace would run create (nothing), never update`);
                 }
             });
 

@@ -68,11 +68,11 @@ describe("hetzner-cloud: L2 announcements and LB IP pools are refused on Hetzner
 });
 
 describe("hetzner-cloud: k3s flags per role", () => {
-    /** Each node's config.yaml (stdin of `<node>-install`) with the role its install.sh runs. */
+    /** Each node's config.yaml (stdin of `<node>-install`, or a first-boot agent's `-converge`) with the role its install.sh runs. */
     function configs(g: Graph): { node: string; role: string; config: Record<string, any> }[] {
-        return g.ofType("command:remote:Command").filter(c => c.name.endsWith("-install")).map(c => ({
-            node: c.name.replace(/-install$/, ""),
-            role: parseScriptCommands(c.inputs.create)!.find(s => s.name === "install.sh")!.args.trim().split(/\s+/)[1],
+        return g.ofType("command:remote:Command").filter(c => /-(install|converge)$/.test(c.name)).map(c => ({
+            node: c.name.replace(/-(install|converge)$/, ""),
+            role: parseScriptCommands(c.inputs.create ?? c.inputs.update)!.find(s => s.name === "install.sh")!.args.trim().split(/\s+/)[1],
             config: YAML.parse(c.inputs.stdin),
         }));
     }

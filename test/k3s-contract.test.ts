@@ -10,26 +10,39 @@ import { CONFIG_KEYS } from "../components/config/keys";
 import { kubernetesMinorOfK3s } from "../components/config/versions";
 import { parseScriptCommands } from "../components/shared/script";
 import { K3S_FLAGS_RELEASE_LINE } from "./contracts/k3s-flags";
+import { FIRST_BOOT } from "../components/k3s/first-boot";
 import { k3sDualStackErrors, undefinedFlags } from "./contracts/k3s-rules";
 
 export interface RenderedNodeConfig {
     node: string;
     role: "server" | "agent";
-    kind: "first server" | "joining server" | "agent";
+    kind: "first server" | "joining server" | "agent" | "agent (first boot)";
     config: Record<string, unknown>;
 }
 
-/** Every node's config.yaml as the program sends it (stdin of `<node>-install`), with the role install.sh runs. */
+/**
+ * Every node's config.yaml as the program sends it: stdin of `<node>-install` (create) or of a first-boot agent's
+ * `<agent>-converge` (update), with the role install.sh runs; and each first-boot agent's config.yaml from its user
+ * data (kind "agent (first boot)"), which k3s agent reads at first boot.
+ */
 export function renderedConfigs(g: Graph): RenderedNodeConfig[] {
-    return g.ofType("command:remote:Command").filter(c => c.name.endsWith("-install")).map(c => {
-        const install = parseScriptCommands(c.inputs.create)!.find(s => s.name === "install.sh");
+    const sent: RenderedNodeConfig[] = g.ofType("command:remote:Command").filter(c => /-(install|converge)$/.test(c.name)).map(c => {
+        const install = parseScriptCommands(c.inputs.create ?? c.inputs.update)!.find(s => s.name === "install.sh");
         assert.ok(install, `${c.name}: no install.sh in its command`);
         const role = install.args.trim().split(/\s+/)[1] as "server" | "agent";
         assert.ok(role === "server" || role === "agent", `${c.name}: role ${role}`);
         const config = YAML.parse(c.inputs.stdin) as Record<string, unknown>;
         const kind = role === "agent" ? "agent" : config["cluster-init"] === true ? "first server" : "joining server";
-        return { node: c.name.replace(/-install$/, ""), role, kind, config };
+        return { node: c.name.replace(/-(install|converge)$/, ""), role, kind, config };
     });
+    const firstBoot: RenderedNodeConfig[] = g.ofType("hcloud:index/server:Server").flatMap(m => {
+        const files = (YAML.parse(m.inputs.userData, { version: "1.1" }).write_files ?? []) as { path: string; content: string }[];
+        const file = files.find(f => f.path.endsWith("/config.yaml"));
+        // first-boot.sh puts the machine's public IPv6 address in place of the placeholder (test/first-boot.test.ts).
+        const content = file?.content.split(FIRST_BOOT.ipv6Placeholder).join("2001:db8::1");
+        return content ? [{ node: m.name, role: "agent" as const, kind: "agent (first boot)" as const, config: YAML.parse(content) }] : [];
+    });
+    return [...sent, ...firstBoot];
 }
 
 export const CONFIG_MATRIX: { label: string; opts: RunOptions }[] = [
@@ -56,9 +69,9 @@ describe("k3s contract: config.yaml keys are flags of the node's subcommand", ()
         });
     }
 
-    it("prod covers the first server, joining servers and agents", async () => {
+    it("prod covers the first server, joining servers and agents (their converge command and their first-boot user data)", async () => {
         const kinds = new Set(renderedConfigs(await runProgram({ stack: "prod" })).map(n => n.kind));
-        assert.deepStrictEqual([...kinds].sort(), ["agent", "first server", "joining server"]);
+        assert.deepStrictEqual([...kinds].sort(), ["agent", "agent (first boot)", "first server", "joining server"]);
     });
 
     it("the check itself rejects a server-only key on an agent and accepts it on a server", () => {

@@ -8,6 +8,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { runProgram } from "./harness";
+import { numericId } from "../tools/mocks";
 import { sandbox, Sandbox, scriptPath } from "./shell";
 import { K3S_INSTALLER } from "../components/config/versions";
 
@@ -208,14 +209,14 @@ describe("k3s node scripts: start.sh (bounded start, honest applied record)", ()
     });
 });
 
-describe("k3s node scripts: a node's install command as the program sends it", () => {
+describe("k3s node scripts: an agent's converge command as the program sends it (its update)", () => {
     let line = "";
     let config = "";
     before(async () => {
         const g = await runProgram({ stack: "prod" });
-        const cmd = g.get("k3s-cilium-agent-1-install");
+        const cmd = g.get("k3s-cilium-agent-1-converge");
         // Serve the stub installer under the pinned URL/digest the program passes.
-        line = (cmd.inputs.create as string).replace(K3S_INSTALLER.url, URL).replace(K3S_INSTALLER.sha256, INSTALLER_SHA256);
+        line = (cmd.inputs.update as string).replace(K3S_INSTALLER.url, URL).replace(K3S_INSTALLER.sha256, INSTALLER_SHA256);
         config = cmd.inputs.stdin;
         assert.ok(line.includes(URL) && line.includes(INSTALLER_SHA256), "the command carries the pinned URL and digest");
     });
@@ -231,6 +232,8 @@ describe("k3s node scripts: a node's install command as the program sends it", (
         const first = run(sb, config);
         assert.strictEqual(first.code, 0, first.stderr);
         assert.deepStrictEqual(first.stdout.trim().split("\n"), [
+            "k3s-cilium-agent-1: boot: no cloud-init on this machine; nothing to wait for",
+            `k3s-cilium-agent-1: boot: ready (machine ${numericId("k3s-cilium-agent-1")})`,
             "k3s-cilium-agent-1: config: written",
             "k3s-cilium-agent-1: k3s: installing v1.33.5+k3s1 as agent",
             "k3s-cilium-agent-1: k3s: v1.33.5+k3s1 installed",

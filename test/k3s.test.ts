@@ -2,6 +2,8 @@ import * as assert from "assert";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
+import { numericId } from "../tools/mocks";
+import { FIRST_BOOT } from "../components/k3s/first-boot";
 import { nodeConfigFile } from "../components/k3s";
 import { validateConfig } from "../components/config/validate";
 import { K3S_INSTALLER } from "../components/config/versions";
@@ -11,10 +13,17 @@ import { rewriteKubeconfig } from "../components/k3s";
 import { parseScriptCommands } from "../components/shared/script";
 import { dialRetrySeconds, WAIT_FOR_SSH_DIAL_ATTEMPTS } from "../components/shared/remote";
 
-const NODES = ["k3s-cilium-server-1", "k3s-cilium-server-2", "k3s-cilium-server-3", "k3s-cilium-agent-1", "k3s-cilium-agent-2"];
+const SERVERS = ["k3s-cilium-server-1", "k3s-cilium-server-2", "k3s-cilium-server-3"];
+const AGENTS = ["k3s-cilium-agent-1", "k3s-cilium-agent-2"];
+const NODES = [...SERVERS, ...AGENTS];
+
+/** A node's convergence command: `<server>-install` (create = update), `<agent>-converge` (update only, prod). */
+function convergeOf(g: Graph, node: string) {
+    return g.resources.find(r => r.name === `${node}-install`) ?? g.get(`${node}-converge`);
+}
 
 function configOf(g: Graph, node: string): Record<string, any> {
-    return YAML.parse(g.get(`${node}-install`).inputs.stdin);
+    return YAML.parse(convergeOf(g, node).inputs.stdin);
 }
 
 describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
@@ -24,8 +33,8 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
 
     const scriptsOf = (cmd: string) => parseScriptCommands(cmd)!.map(s => `${s.name}${s.args}`);
 
-    it("boot wait ≺ preflight ≺ config ≺ install on every node, and the first command follows the machine", () => {
-        for (const n of NODES) {
+    it("servers: boot wait ≺ preflight ≺ config ≺ install, and the first command follows the machine", () => {
+        for (const n of SERVERS) {
             const preflight = step(n, "preflight");
             const install = step(n, "install");
             assert.ok(g.dependsOn(preflight, g.get(n, "hcloud:index/server:Server")), `${n}: preflight waits for the server`);
@@ -33,18 +42,35 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.ok(!g.dependsOn(preflight, install), "no cycle");
             assert.deepStrictEqual(scriptsOf(preflight.inputs.create).map(s => s.split(" ")[0]), ["wait-boot.sh", "preflight.sh"], `${n}: boot wait first`);
             // Servers check, before k3s starts, that an empty disk neither bootstraps a second cluster nor joins none.
-            const guard = n.includes("-server-") ? ["etcd-guard.sh"] : [];
-            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh", ...guard, "start.sh"], `${n}: config, binary, then the bounded start`);
+            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh", "etcd-guard.sh", "start.sh"], `${n}: config, binary, then the bounded start`);
             assert.strictEqual(install.inputs.update, install.inputs.create, `${n}: an update rewrites the config and converges the version`);
         }
-        assert.deepStrictEqual(scriptsOf(step("k3s-cilium-agent-1", "install").inputs.create),
-            ["configure.sh k3s-cilium-agent-1 agent",
-                `install.sh k3s-cilium-agent-1 agent v1.33.5+k3s1 ${K3S_INSTALLER.url} ${K3S_INSTALLER.sha256}`,
-                "start.sh k3s-cilium-agent-1 agent 600"]);
     });
 
+    it("agents: no SSH command on create; one converge command whose update is boot wait ≺ config ≺ install ≺ start on this machine", () => {
+        for (const n of AGENTS) {
+            assert.ok(!g.resources.some(r => r.name === `${n}-preflight` || r.name === `${n}-install`), `${n}: first boot runs preflight and install`);
+            const converge = step(n, "converge");
+            const machine = g.get(n, "hcloud:index/server:Server");
+            assert.strictEqual(converge.inputs.create, undefined, `${n}: creating it opens no SSH session`);
+            assert.ok(!converge.inputs.triggers?.length && !converge.inputs.delete, `${n}: never replaced, deletes nothing`);
+            assert.deepStrictEqual(scriptsOf(converge.inputs.update),
+                [`wait-boot.sh ${n} 900 ${numericId(n)}`, `configure.sh ${n} agent`,
+                    `install.sh ${n} agent v1.33.5+k3s1 ${K3S_INSTALLER.url} ${K3S_INSTALLER.sha256}`, `start.sh ${n} agent 600`]);
+            assert.ok(g.dependsOn(converge, machine));
+            // The same scripts, from the agent's own user data, at first boot.
+            const userData = YAML.parse(machine.inputs.userData, { version: "1.1" });
+            assert.deepStrictEqual(userData.runcmd[0].slice(0, 3), ["bash", `${FIRST_BOOT.dir}/first-boot.sh`, n]);
+        }
+    });
     it("waits for SSH with a finite dial limit whose retries end before customTimeouts (so a host key mismatch is named)", () => {
-        for (const n of NODES) {
+        for (const n of AGENTS) {
+            const converge = step(n, "converge");
+            assert.strictEqual(converge.inputs.connection.dialErrorLimit, WAIT_FOR_SSH_DIAL_ATTEMPTS, `${n}: a replaced machine may still boot`);
+            const timeout = Number(/^(\d+)s$/.exec(converge.customTimeouts.update ?? "")?.[1]);
+            assert.ok(dialRetrySeconds(WAIT_FOR_SSH_DIAL_ATTEMPTS) < timeout - 60, `${n}: dial retries outlast ${timeout}s`);
+        }
+        for (const n of SERVERS) {
             const preflight = step(n, "preflight");
             assert.strictEqual(preflight.inputs.connection.dialErrorLimit, WAIT_FOR_SSH_DIAL_ATTEMPTS);
             assert.match(preflight.customTimeouts.create ?? "", /^\d+s$/);
@@ -66,16 +92,15 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
 
     it("every agent depends on the first server and the endpoint, and on no other agent", () => {
         const lbService = g.get("k3s-cilium-api", "hcloud:index/loadBalancerService:LoadBalancerService");
-        for (const a of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"]) {
-            const install = step(a, "install");
+        for (const a of AGENTS) {
+            const install = step(a, "converge");
             assert.ok(g.dependsOn(install, step("k3s-cilium-server-1", "install")));
             assert.ok(g.dependsOn(install, lbService), `${a} joins through the endpoint`);
             assert.ok(g.dependsOn(install, g.get("k3s-cilium-servers-at-version")), `${a} waits for the version-skew gate`);
             assert.ok(!g.dependsOn(install, step("k3s-cilium-server-2", "install")), `${a} must not queue behind the serial server joins`);
-            for (const other of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"].filter(o => o !== a)) {
-                for (const s of ["preflight", "install"]) {
-                    assert.ok(!g.dependsOn(install, step(other, s)), `${a} must not wait for ${other}-${s}`);
-                }
+            for (const other of AGENTS.filter(o => o !== a)) {
+                assert.ok(!g.dependsOn(install, step(other, "converge")), `${a} must not wait for ${other}`);
+                assert.ok(!g.dependsOn(install, g.get(other, "hcloud:index/server:Server")), `${a} must not wait for ${other}'s machine`);
             }
         }
     });
@@ -104,7 +129,7 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
     it("remote commands on a machine are deleted with it; agent drains run on the first server", () => {
         for (const n of NODES) {
             const server = g.get(n, "hcloud:index/server:Server");
-            for (const s of ["preflight", "install"]) {
+            for (const s of n.includes("-agent-") ? ["converge"] : ["preflight", "install"]) {
                 assert.strictEqual(step(n, s).deletedWith, server.urn, `${n}-${s}`);
             }
         }
@@ -112,7 +137,8 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
         for (const a of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"]) {
             const drain = g.get(`${a}-drain`);
             assert.strictEqual(drain.deletedWith, first.urn, "skipped when the whole cluster goes, runs when one agent goes");
-            assert.ok(g.dependsOn(drain, step(a, "install")), "deleted (drained) before the agent's machine");
+            assert.ok(g.dependsOn(drain, step(a, "converge")), "deleted (drained) before the agent's machine");
+            assert.strictEqual(drain.inputs.create, undefined, "creating it opens no SSH session");
             assert.match(drain.inputs.delete, /kubectl drain/);
             assert.ok((drain.inputs.delete as string).endsWith(` drain.sh ${a} 300`));
         }
@@ -186,9 +212,20 @@ describe("k3s: secrets", () => {
     let g: Graph;
     before(async () => { g = await runProgram({ stack: "prod" }); });
 
+    it("an agent's user data carries the agent token, never the server token, and is a secret input of its machine", () => {
+        for (const n of AGENTS) {
+            const machine = g.get(n, "hcloud:index/server:Server");
+            assert.ok(machine.secretInputs.includes("userData"), `${n}: userData not secret`);
+            const files = YAML.parse(machine.inputs.userData, { version: "1.1" }).write_files as { path: string; content: string }[];
+            assert.strictEqual(YAML.parse(files.find(f => f.path.endsWith("/config.yaml"))!.content).token, MOCK_AGENT_TOKEN);
+            assert.ok(!machine.inputs.userData.includes(MOCK_TOKEN), `${n}: the server token must never reach an agent`);
+        }
+        for (const n of SERVERS) assert.ok(!g.get(n, "hcloud:index/server:Server").inputs.userData.includes(MOCK_AGENT_TOKEN), n);
+    });
+
     it("servers get the server token and define the agent token; agents get only the agent token; both only on stdin, which is secret", () => {
         for (const n of NODES) {
-            const cfg = g.get(`${n}-install`);
+            const cfg = convergeOf(g, n);
             const doc = YAML.parse(cfg.inputs.stdin);
             if (n.includes("-agent-")) {
                 assert.strictEqual(doc.token, MOCK_AGENT_TOKEN, n);

@@ -31,7 +31,7 @@ describe("lifecycle graph: removal before deletion, one server at a time", () =>
         for (const s of SERVERS) {
             const leave = g.get(`${s}-leave`);
             assert.strictEqual(leave.inputs.connection.host, MOCK_ADDRESSES.serverIpv4(expectRunner[s]), `${s}: removed from server-${expectRunner[s]}`);
-            assert.strictEqual(leave.inputs.create, "true");
+            assert.strictEqual(leave.inputs.create, undefined, "creating it opens no SSH session");
             assert.deepStrictEqual(scripts(leave.inputs.delete), [`remove-server.sh ${s} ${C}-server-${expectRunner[s]} 300`]);
             assert.strictEqual(leave.deletedWith, server(`${C}-server-${expectRunner[s]}`).urn, "skipped when its runner goes too (destroy)");
         }
@@ -40,7 +40,7 @@ describe("lifecycle graph: removal before deletion, one server at a time", () =>
     it("a leave or drain depends on its node's install (deleted before the machine) and is replaced with the machine", () => {
         for (const n of [...SERVERS, ...AGENTS]) {
             const cmd = g.get(`${n}-${n.includes("-server-") ? "leave" : "drain"}`);
-            assert.ok(g.dependsOn(cmd, g.get(`${n}-install`)), `${n}: removal depends on the install`);
+            assert.ok(g.dependsOn(cmd, g.get(`${n}-${n.includes("-server-") ? "install" : "converge"}`)), `${n}: removal depends on the install`);
             assert.ok(g.dependsOn(cmd, server(n)), `${n}: and so on the machine: Pulumi deletes it first`);
             assert.deepStrictEqual(cmd.inputs.triggers, [numericId(n)], `${n}: a new machine id replaces it, running the old delete first`);
             assert.deepStrictEqual(cmd.replaceOnChanges, ["triggers[*]"]);
@@ -80,9 +80,9 @@ describe("lifecycle graph: removal before deletion, one server at a time", () =>
 });
 
 describe("lifecycle graph: the first server bootstraps only when no cluster exists", () => {
-    const install = (g: Graph, n: string) => g.get(`${n}-install`);
+    const install = (g: Graph, n: string) => g.get(`${n}-${n.includes("-server-") ? "install" : "converge"}`);
     const configOf = (g: Graph, n: string) => YAML.parse(install(g, n).inputs.stdin);
-    const guardOf = (g: Graph, n: string) => scripts(install(g, n).inputs.create).find(s => s.startsWith("etcd-guard.sh"));
+    const guardOf = (g: Graph, n: string) => scripts(install(g, n).inputs.create ?? install(g, n).inputs.update).find(s => s.startsWith("etcd-guard.sh"));
 
     it("a new stack: server-1 runs cluster-init (guard in init mode, probing the other servers); the others join", async () => {
         const g = await runProgram({ stack: "prod" });

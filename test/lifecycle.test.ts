@@ -49,6 +49,18 @@ describe("lifecycle: refusals from the previous state (pure)", () => {
         });
     }
 
+    it("new agents in the same up as a k3s version change: refused (they would install the new version before the servers)", () => {
+        const prev = { ...deployed({}), k3sVersion: "v1.32.9+k3s1" };
+        const [p, ...rest] = lifecycleProblems(prev, prodConfig({ workerCount: 4 }));
+        assert.deepStrictEqual(rest, []);
+        assert.ok(p.startsWith("k3s-cilium:workerCount: current 2, requested 4: refused: 2 new agent(s) (k3s-cilium-agent-3, k3s-cilium-agent-4) would install v1.33.5+k3s1 at first boot while the servers still run v1.32.9+k3s1"), p);
+        assert.match(p, /Safe sequence: 1\) pulumi config set k3s-cilium:workerCount 2 && pulumi up .* 2\) pulumi config set k3s-cilium:workerCount 4 && pulumi up/);
+        // The same upgrade without new agents, or removing agents during it, or adding them without an upgrade: accepted.
+        assert.deepStrictEqual(lifecycleProblems(prev, prodConfig({})), []);
+        assert.deepStrictEqual(lifecycleProblems(prev, prodConfig({ workerCount: 1 })), []);
+        assert.deepStrictEqual(lifecycleProblems(deployed({}), prodConfig({ workerCount: 4 })), []);
+    });
+
     it("every problem at once", () => {
         const problems = lifecycleProblems(deployed({ controlPlaneCount: 7 }), prodConfig({ controlPlaneCount: 1, serverImage: "debian-13", workerServerType: "cx33" }));
         assert.deepStrictEqual(problems.map(p => p.split(":")[1]), ["controlPlaneCount", "serverImage", "workerServerType"]);

@@ -136,8 +136,11 @@ describe("nodes: Hetzner (prod)", () => {
             assert.ok(keyOf.has(host), `${cmd.name}: dials ${host}, which is no server's address`);
             assert.strictEqual(hostKey, keyOf.get(host), `${cmd.name}: connection to ${host} does not pin that server's host key`);
         }
-        // The first command on every node (the SSH wait) verifies the key too.
-        for (const s of servers) assert.strictEqual(g.get(`${s.name}-preflight`).inputs.connection.hostKey, keyOf.get(mockState(s).ipv4Address));
+        // The first command on every node (the SSH wait; on a first-boot agent its converge) verifies the key too.
+        for (const s of servers) {
+            const first = g.resources.find(r => r.name === `${s.name}-preflight`) ?? g.get(`${s.name}-converge`);
+            assert.strictEqual(first.inputs.connection.hostKey, keyOf.get(mockState(s).ipv4Address), first.name);
+        }
         // The operator's ssh gets the same keys (stack output sshKnownHosts).
         const known = (await resolve(g.outputs.sshKnownHosts as any)).value as string;
         assert.deepStrictEqual(known.trim().split("\n"), servers.map(s => `${mockState(s).ipv4Address} ${keyOf.get(mockState(s).ipv4Address)!.trim()}`));

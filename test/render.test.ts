@@ -59,7 +59,8 @@ describe("npm run render", function () {
     it("writes the documented layout", () => {
         const prod = runs.prod[0];
         for (const f of ["config.json", "nodes.json", "firewall.json", "commands.txt", "cilium/values.yaml", "gateway-api/crds.txt",
-            "k3s/k3s-cilium-server-1/config.yaml", "k3s/k3s-cilium-agent-2/config.yaml", "scripts/preflight.sh",
+            "k3s/k3s-cilium-server-1/config.yaml", "k3s/k3s-cilium-agent-2/config.yaml", "k3s/k3s-cilium-agent-2/first-boot.yaml",
+            "scripts/preflight.sh", "scripts/first-boot.sh", "scripts/agents-joined.sh",
             "policies/01-allow-control-plane-connectivity.yaml", "policies/08-policy-enforcement.yaml"]) {
             assert.ok(prod.has(f), `prod lacks ${f}`);
         }
@@ -101,7 +102,8 @@ describe("npm run render", function () {
         const cmd = (name: string) => g.get(name.replace(/ \(on change\)$/, ""));
         const commands = g.resources.filter(r => r.type.startsWith("command:"));
         assert.deepStrictEqual([...new Set(upNames.map(n => n.replace(/ \(on change\)$/, "")))].sort(),
-            commands.filter(r => r.inputs.create !== "true").map(r => r.name).sort(), "every command with a create is listed once");
+            commands.filter(r => [r.inputs.create, r.inputs.update].some(l => typeof l === "string" && l !== "true")).map(r => r.name).sort(),
+            "every command that runs something on create or on change is listed once");
         for (let i = 0; i < upNames.length; i++) {
             for (let j = i + 1; j < upNames.length; j++) {
                 assert.ok(!g.dependsOn(cmd(upNames[i]), cmd(upNames[j])), `${upNames[i]} is listed before ${upNames[j]}, which it waits for`);

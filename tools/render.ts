@@ -44,15 +44,28 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
     files.set("nodes.json", json(planNodes(config).map(n => ({ name: n.name, role: n.role, privateAddress: n.privateAddress, serverType: n.serverType }))));
     if (config.provider === "hetzner") files.set("firewall.json", json(firewallRules(config)));
 
-    // Each node's k3s config.yaml travels on the stdin of its install command.
-    for (const cmd of g.ofType("command:remote:Command").filter(r => r.name.endsWith("-install")).sort((a, b) => a.name.localeCompare(b.name))) {
+    // Each node's k3s config.yaml travels on the stdin of its install command (a first-boot agent's converge).
+    for (const cmd of g.ofType("command:remote:Command").filter(r => /-(install|converge)$/.test(r.name)).sort((a, b) => a.name.localeCompare(b.name))) {
         const doc = redactK3sConfig(YAML.parse(cmd.inputs.stdin));
-        files.set(`k3s/${cmd.name.replace(/-install$/, "")}/config.yaml`, yaml(doc));
+        files.set(`k3s/${cmd.name.replace(/-(install|converge)$/, "")}/config.yaml`, yaml(doc));
     }
 
     const commands = commandsFile(g);
+    const scripts = new Map(commands.scripts);
+    // A first-boot agent's user data: what cloud-init writes and runs, secrets and script texts replaced.
+    for (const m of g.ofType("hcloud:index/server:Server").sort((a, b) => a.name.localeCompare(b.name))) {
+        const doc = YAML.parse(String(m.inputs.userData ?? ""), { version: "1.1" }) ?? {};
+        if (!doc.runcmd) continue;
+        const writeFiles = (doc.write_files as { path: string; content: string; owner: string; permissions: string }[]).map(f => {
+            const name = path.basename(f.path);
+            if (name.endsWith(".sh")) scripts.set(name, f.content);
+            const content = name.endsWith(".sh") ? `<scripts/${name}>` : yaml(redactK3sConfig(YAML.parse(f.content)));
+            return { ...f, content };
+        });
+        files.set(`k3s/${m.name}/first-boot.yaml`, yaml({ write_files: writeFiles, runcmd: doc.runcmd }));
+    }
     files.set("commands.txt", commands.text);
-    for (const [name, text] of [...commands.scripts].sort()) files.set(`scripts/${name}`, text);
+    for (const [name, text] of [...scripts].sort()) files.set(`scripts/${name}`, text);
 
     const crds = g.ofType("kubernetes:yaml/v2:ConfigFile").map(r => r.inputs.file);
     if (crds.length) files.set("gateway-api/crds.txt", `${crds.join("\n")}\n`);

@@ -56,24 +56,28 @@ export interface BatchCommands {
 
 /**
  * The drain before and the uncordon after one batch's installs, both on the first server, both re-run on a version
- * change (the version is in their command line; create and update are the same script). One pair per batch, not
- * per agent: at 100 agents that is 8 commands instead of 200. `dependsOn`: what the drain waits for (the servers'
- * version gate, and during an upgrade the previous batch's uncordon).
+ * change (the version is in their command line; `update` is the script). One pair per batch, not per agent: at 100
+ * agents that is 8 commands instead of 200. `create` runs the script only while `upgrading` (a batch created during
+ * a version change, e.g. after its agents moved between batches); otherwise creating them opens no SSH session:
+ * a new agent is not registered yet, so there is nothing to drain or uncordon. `dependsOn`: what the drain waits
+ * for (the servers' version gate, and during an upgrade the previous batch's uncordon).
  */
 export function batchCommands(
     name: string, batch: readonly ClusterNode[], firstServer: ClusterNode, version: string, parent: pulumi.Resource,
-    dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>,
+    upgrading: pulumi.Output<boolean>, dependsOn: pulumi.Input<pulumi.Input<pulumi.Resource>[]>,
 ): BatchCommands {
+    // An Output that resolves to undefined is left out of the inputs (pulumi serializeProperties skips undefined).
+    const onCreate = (cmd: string) => upgrading.apply(u => (u ? cmd : undefined)) as pulumi.Output<string>;
     const names = batch.map(a => a.name);
     const drainCmd = scriptCommand(script("upgrade-drain.sh"), [version, AGENT_DRAIN_TIMEOUT_SECONDS, ...names]);
     const drain = nodeCommand(`${name}-upgrade-drain`, {
-        node: firstServer, create: drainCmd, update: drainCmd,
+        node: firstServer, create: onCreate(drainCmd), update: drainCmd,
     }, { parent, dependsOn, customTimeouts: { create: "30m", update: "30m" } });
     const uncordonCmd = scriptCommand(script("uncordon.sh"), [version, AGENT_REPORT_TIMEOUT_SECONDS, ...names]);
     return {
         drain,
         uncordon: installs => nodeCommand(`${name}-uncordon`, {
-            node: firstServer, create: uncordonCmd, update: uncordonCmd,
+            node: firstServer, create: onCreate(uncordonCmd), update: uncordonCmd,
         }, { parent, dependsOn: installs, customTimeouts: { create: "10m", update: "10m" } }),
     };
 }

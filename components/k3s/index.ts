@@ -6,9 +6,11 @@ import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand } from "../shared/script";
+import { PlannedNode, serviceHost } from "../nodes/plan";
 import { agentBatches, agentBatchSize, batchCommands, isK3sUpgrade, plainAndConditional } from "./agent-upgrade";
 import { joinUrl, rewriteKubeconfig } from "./config";
-import { NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
+import { agentFirstBoot, FIRST_BOOT, FirstBoot, firstBootConfig } from "./first-boot";
+import { agentConverge, NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 import { agentDrain, serverLeaves } from "./removal";
 
 export * from "./config";
@@ -18,11 +20,22 @@ export * from "./upgrade";
 export * from "./lifecycle";
 export * from "./previous-state";
 export * from "./removal";
+export * from "./first-boot";
+
+/** Gives a planned node's first-boot user data (secret), or undefined for a node set up over SSH. */
+export type FirstBootSource = (node: PlannedNode) => pulumi.Output<FirstBoot> | undefined;
+
+/** How long agents-joined.sh waits for every first-boot agent to register (boot, download, join). */
+export const AGENTS_JOINED_TIMEOUT_SECONDS = 900;
 
 export interface K3sClusterArgs {
     config: ClusterConfig;
-    /** The machines, from the nodes stage; joiners wait for its `endpointResources`. */
-    machines: ClusterNodes;
+    /**
+     * The machines, from the nodes stage; joiners wait for its `endpointResources`. A function is called once with
+     * the agents' first-boot user data (it needs the agent token, which this component owns): the nodes stage puts
+     * it into each agent's user data, and those agents install and join without an SSH command (first-boot.ts).
+     */
+    machines: ClusterNodes | ((firstBoot: FirstBootSource) => ClusterNodes);
     /** Seconds the first command waits for SSH and cloud-init. Default 900. */
     bootTimeoutSeconds?: number;
     /** The k3s version the previous `up` deployed (lifecycleState), if known: a change upgrades agents in batches. */
@@ -39,9 +52,10 @@ export interface K3sClusterArgs {
 const script = (name: string) => loadScript(__dirname, name);
 
 /**
- * k3s on every node over SSH, the same path for Colima and Hetzner. Per node: boot wait ≺ preflight ≺ config ≺
- * install. Across nodes: first server ≺ API ready; remaining servers one at a time (etcd membership changes are
- * serial); all agents in parallel once the API answers. Then the kubeconfig and a Kubernetes provider.
+ * k3s on every server over SSH (Colima: every node). Per node: boot wait ≺ preflight ≺ config ≺ install. Across
+ * nodes: first server ≺ API ready; remaining servers one at a time (etcd membership changes are serial). Hetzner
+ * agents install and join from first-boot user data while the servers come up, and one command waits for them all;
+ * SSH-path agents join in parallel once the API answers. Then the kubeconfig and a Kubernetes provider.
  */
 export class K3sCluster extends pulumi.ComponentResource {
     readonly steps: NodeSteps[];
@@ -57,10 +71,12 @@ export class K3sCluster extends pulumi.ComponentResource {
     /** Agent token (secret): the only token agents receive. */
     readonly agentToken: pulumi.Output<string>;
     readonly firstServer: ClusterNode;
+    /** The machines (made by this component when `args.machines` is a function). */
+    readonly machines: ClusterNodes;
 
     constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("k3s-cilium:k3s:K3sCluster", name, {}, opts);
-        const { config, machines } = args;
+        const { config } = args;
         const parent = this;
         const bootTimeout = args.bootTimeoutSeconds ?? 900;
 
@@ -70,20 +86,32 @@ export class K3sCluster extends pulumi.ComponentResource {
         const agentToken = new random.RandomPassword(`${config.clusterName}-k3s-agent-token`, { length: 64, special: false }, { parent });
         this.agentToken = pulumi.secret(agentToken.result);
 
+        // The machines are made here when the nodes stage takes first-boot user data, so that it can carry the agent
+        // token this component owns; the nodes stage's resources keep their own parents (and URNs).
+        const plannedUrl = joinUrl(serviceHost(config), config.apiPort);
+        const firstBootAgents = new Set<string>();
+        const machines = typeof args.machines === "function" ? args.machines(p => {
+            if (p.role !== "agent") return undefined;
+            firstBootAgents.add(p.name);
+            return pulumi.secret(this.agentToken.apply(t => agentFirstBoot(config, p, firstBootConfig(config, p, plannedUrl, t))));
+        }) : args.machines;
+        this.machines = machines;
+
         const servers = machines.nodes.filter(n => n.role === "server");
-        const agents = machines.nodes.filter(n => n.role === "agent");
         this.firstServer = servers[0];
         const url = joinUrl(machines.endpoint.serviceHost, machines.endpoint.port);
+        if (firstBootAgents.size && url !== plannedUrl) {
+            throw new pulumi.ResourceError(`the nodes stage's endpoint ${url} is not the planned ${plannedUrl} that first-boot agents join`, this);
+        }
 
         const ctx: NodeStepsContext = {
             config, parent, bootTimeout, joinUrl: url, tlsSans: machines.endpoint.tlsSans, firstServer: this.firstServer,
             tokens: { server: this.token, agent: this.agentToken, etcdS3: args.etcdS3Credentials },
             firstServerBootstraps: args.firstServerBootstraps ?? true, serverAddresses: servers.map(s => s.privateAddress),
         };
-        const stepsFor = (node: ClusterNode, installDependsOn: pulumi.Resource[]) => nodeSteps(ctx, node, installDependsOn);
 
         const endpoint = machines.endpointResources;
-        const first = stepsFor(this.firstServer, []);
+        const first = nodeSteps(ctx, this.firstServer, []);
         this.apiReady = nodeCommand(`${config.clusterName}-api-ready`, {
             node: this.firstServer, create: scriptCommand(script("api-ready.sh"), [this.firstServer.name, 300]),
         }, { parent, dependsOn: [first.install], customTimeouts: { create: "10m" } });
@@ -92,46 +120,74 @@ export class K3sCluster extends pulumi.ComponentResource {
         // Servers join one at a time: each etcd member must be in before the next membership change.
         let previous: pulumi.Resource = this.apiReady;
         for (const server of servers.slice(1)) {
-            const s = stepsFor(server, [previous, ...endpoint]);
+            const s = nodeSteps(ctx, server, [previous, ...endpoint]);
             this.steps.push(s);
             previous = s.install;
         }
-        // Agents join in parallel, never depending on each other, as soon as the API answers. The skew gate keeps
-        // them from upgrading before every server runs the new version (no kubelet newer than an API server); on
-        // a first install it passes at once, so agents do not queue behind the serial server joins.
+        // The skew gate keeps agents from upgrading before every server runs the new version (no kubelet newer than
+        // an API server); on a first install it passes at once, so agents do not queue behind the serial server joins.
         const skewGateCmd = scriptCommand(script("servers-at-version.sh"), [this.firstServer.name, config.versions.k3s, 1800]);
         this.serversAtVersion = nodeCommand(`${config.clusterName}-servers-at-version`, {
             node: this.firstServer, create: skewGateCmd, update: skewGateCmd,
         }, { parent, dependsOn: [this.apiReady], customTimeouts: { create: "35m", update: "35m" } });
-        // During a k3s version change the agents go in batches, each drained before and uncordoned after its
-        // restart (components/k3s/agent-upgrade.ts); otherwise (first install) the batches do not wait.
-        const upgrading = (args.previousK3sVersion ?? pulumi.output(undefined)).apply(prev => isK3sUpgrade(prev, config.versions.k3s));
-        let previousBatch: pulumi.Resource[] = [];
-        agentBatches(agents, agentBatchSize(agents.length)).forEach((batch, i) => {
-            const waitFor = previousBatch;
-            const cmds = batchCommands(`${config.clusterName}-agents-batch-${i + 1}`, batch, this.firstServer, config.versions.k3s, parent,
-                plainAndConditional([this.serversAtVersion], upgrading.apply(u => (u ? waitFor : []))));
-            const installs = batch.map(agent => {
-                const s = stepsFor(agent, [this.serversAtVersion, cmds.drain, ...endpoint]);
-                this.steps.push(s);
-                return s.install;
-            });
-            previousBatch = [cmds.uncordon(installs)];
-        });
-        for (const s of this.steps.filter(x => x.node.role === "agent")) {
-            // Removing or replacing an agent drains and deletes its Node first (removal.ts).
-            agentDrain(parent, s, this.firstServer);
-        }
+        const agents = this.joinAgents(ctx, machines.nodes.filter(n => n.role === "agent"), firstBootAgents, args.previousK3sVersion, endpoint);
         // Removing or replacing a server removes its etcd member and Node first, from a survivor (removal.ts).
         if (config.provider === "hetzner") serverLeaves(parent, this.steps.filter(s => s.node.role === "server"));
 
-        this.nodeReady = Object.fromEntries(this.steps.map(s => [s.node.name, s.install]));
+        this.nodeReady = { ...Object.fromEntries(this.steps.map(s => [s.node.name, s.install])), ...agents };
 
         const access = this.clusterAccess(config, machines.endpoint);
         this.kubeconfig = access.kubeconfig;
         this.provider = access.provider;
 
         this.registerOutputs({ kubeconfig: this.kubeconfig, apiReady: this.apiReady.id });
+    }
+
+    /**
+     * Agents join in parallel, never depending on each other, once the API answers (first-boot agents: on their
+     * own, from user data). During a k3s version change they go in batches, each drained before and uncordoned
+     * after its restart (agent-upgrade.ts); otherwise (first install) the batches do not wait and their commands run
+     * nothing on create. First-boot agents have one `<agent>-converge` each (update only) and one
+     * `<cluster>-agents-joined` wait for all of them. Returns what later stages wait for, per agent.
+     */
+    private joinAgents(
+        ctx: NodeStepsContext, agents: ClusterNode[], firstBoot: ReadonlySet<string>,
+        previousK3sVersion: pulumi.Output<string | undefined> | undefined, endpoint: readonly pulumi.Resource[],
+    ): Record<string, pulumi.Resource> {
+        const { config, parent } = ctx;
+        const upgrading = (previousK3sVersion ?? pulumi.output(undefined)).apply(prev => isK3sUpgrade(prev, config.versions.k3s));
+        const steps: NodeSteps[] = [];
+        const uncordons: pulumi.Resource[] = [];
+        let previousBatch: pulumi.Resource[] = [];
+        agentBatches(agents, agentBatchSize(agents.length)).forEach((batch, i) => {
+            const waitFor = previousBatch;
+            const cmds = batchCommands(`${config.clusterName}-agents-batch-${i + 1}`, batch, this.firstServer, config.versions.k3s, parent,
+                upgrading, plainAndConditional([this.serversAtVersion], upgrading.apply(u => (u ? waitFor : []))));
+            const installs = batch.map(agent => {
+                const dependsOn = [this.serversAtVersion, cmds.drain, ...endpoint];
+                const s = firstBoot.has(agent.name) ? agentConverge(ctx, agent, dependsOn) : nodeSteps(ctx, agent, dependsOn);
+                steps.push(s);
+                return s.install;
+            });
+            previousBatch = [cmds.uncordon(installs)];
+            uncordons.push(...previousBatch);
+        });
+        // Removing or replacing an agent drains and deletes its Node first (removal.ts).
+        for (const s of steps) agentDrain(parent, s, this.firstServer);
+        this.steps.push(...steps);
+        const ready: Record<string, pulumi.Resource> = Object.fromEntries(steps.map(s => [s.node.name, s.install]));
+        const joiners = agents.filter(a => firstBoot.has(a.name));
+        if (!joiners.length) return ready;
+        // One bounded wait on the first server for every first-boot agent (registered at the version), instead of an
+        // SSH session per agent; it runs again when the list or the version changes, after the batches' uncordons.
+        const waitCmd = scriptCommand(script("agents-joined.sh"), [this.firstServer.name, config.versions.k3s,
+            AGENTS_JOINED_TIMEOUT_SECONDS, FIRST_BOOT.log, ...joiners.map(a => a.name)]);
+        const joined = nodeCommand(`${config.clusterName}-agents-joined`, { node: this.firstServer, create: waitCmd, update: waitCmd }, {
+            parent, dependsOn: [this.apiReady, ...uncordons, ...joiners.map(a => a.machine)],
+            customTimeouts: { create: "20m", update: "20m" },
+        });
+        for (const a of joiners) ready[a.name] = joined;
+        return ready;
     }
 
     /** The first server's kubeconfig, pointed at the operator's endpoint (secret), and a Kubernetes provider on it. */

@@ -129,6 +129,23 @@ function hetznerProblems(prev: LifecycleState, config: ClusterConfig): string[] 
 }
 
 /**
+ * New agents during a k3s version change. Hetzner agents install `k3sVersion` from their first-boot user data as
+ * soon as their machine boots, without waiting for the servers-at-version gate (no Pulumi command runs on them on
+ * create: components/k3s/first-boot.ts), so in the same `up` as an upgrade they could register a kubelet newer than
+ * the API servers, which Kubernetes' version-skew policy forbids ("kubelet must not be newer than kube-apiserver").
+ */
+function newAgentsDuringUpgradeProblems(prev: LifecycleState, config: ClusterConfig): string[] {
+    if (config.provider !== "hetzner" || !prev.k3sVersion || prev.k3sVersion === config.versions.k3s) return [];
+    const known = new Set(prev.agents);
+    const added = planNodes(config).filter(n => n.role === "agent" && !known.has(n.name)).map(n => n.name);
+    if (!added.length) return [];
+    return [refusal("workerCount", prev.workerCount, config.nodes.workerCount,
+        `${added.length} new agent(s) (${added.join(", ")}) would install ${config.versions.k3s} at first boot while the servers still run ${prev.k3sVersion}; a kubelet must never be newer than the API servers`,
+        [`pulumi config set ${qualified("workerCount")} ${prev.workerCount} && pulumi up (upgrades the servers, then the agents)`,
+            `pulumi config set ${qualified("workerCount")} ${config.nodes.workerCount} && pulumi up (the new agents join at ${config.versions.k3s})`])];
+}
+
+/**
  * Every lifecycle refusal for moving from `prev` (undefined on a new stack: nothing to protect) to `config`.
  * Pure; the program throws them all at once before any machine is created.
  */
@@ -147,7 +164,7 @@ export function lifecycleProblems(prev: LifecycleState | undefined, config: Clus
             [`pulumi config set ${qualified("clusterName")} ${prev.clusterName}`, "for a new name, create a new stack and move workloads"]));
         return problems;
     }
-    problems.push(...controlPlaneProblems(prev, config), ...hetznerProblems(prev, config),
+    problems.push(...controlPlaneProblems(prev, config), ...hetznerProblems(prev, config), ...newAgentsDuringUpgradeProblems(prev, config),
         // One minor per up for k3s and Cilium (components/k3s/upgrade.ts).
         ...upgradeProblems(prev, { k3sVersion: config.versions.k3s, ciliumVersion: config.versions.cilium }));
     return problems;

@@ -7,6 +7,7 @@ import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand, scriptSequence } from "../shared/script";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
+import { machineId } from "./removal";
 
 const script = (name: string) => loadScript(__dirname, name);
 
@@ -17,10 +18,12 @@ const script = (name: string) => loadScript(__dirname, name);
  */
 export interface NodeSteps {
     node: ClusterNode;
-    /** wait-boot.sh (sshd + cloud-init) then preflight.sh (kernel version, options, modules, node IP). */
-    preflight: command.remote.Command;
+    /** wait-boot.sh (sshd + cloud-init) then preflight.sh (kernel version, options, modules, node IP). Absent for an
+     *  agent that installs from its first-boot user data (first-boot.sh runs the preflight there). */
+    preflight?: command.remote.Command;
     /** configure.sh (config.yaml from stdin, with the node's token), install.sh (the pinned k3s, not started),
-     *  start.sh (bounded start/restart; records what it applied only once k3s is active with it). */
+     *  start.sh (bounded start/restart; records what it applied only once k3s is active with it). For a first-boot
+     *  agent: `<agent>-converge`, the same scripts on update only (see agentConverge). */
     install: command.remote.Command;
 }
 
@@ -111,4 +114,29 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
         customTimeouts: { create: "20m", update: "20m" },
     });
     return { node, preflight, install };
+}
+
+/**
+ * An agent that installed and joined from its first-boot user data (first-boot.ts) keeps one command, on itself:
+ * `<agent>-converge`. No `create`, so creating it opens no SSH session (components/shared/remote.ts) and the agent
+ * costs the program no slot while it boots and joins. Its `update` is the in-place convergence the SSH path runs
+ * (boot wait, config.yaml from stdin, the pinned k3s, bounded start), so a k3s version or config change reaches the
+ * agent exactly as before, behind the same gates (`dependsOn`: the skew gate and its batch's drain). The machine id
+ * is in the command, so a replaced machine — which boots with the user data recorded at its first creation
+ * (ignoreChanges keeps the old value) — is converged to the current version and config as soon as it exists. No
+ * `triggers` (a trigger change would replace it, and replacing runs no update) and no `delete` (removal.ts drains).
+ */
+export function agentConverge(ctx: NodeStepsContext, node: ClusterNode, dependsOn: pulumi.Resource[]): NodeSteps {
+    const { config, parent, bootTimeout } = ctx;
+    const fileContent = nodeConfigFile(config, node, { isFirstServer: false, joinUrl: ctx.joinUrl, tlsSans: ctx.tlsSans }, ctx.tokens);
+    const update = machineId(node).apply(id => scriptSequence(
+        scriptCommand(script("wait-boot.sh"), [node.name, bootTimeout, id]),
+        scriptCommand(script("configure.sh"), [node.name, node.role]),
+        scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256]),
+        scriptCommand(script("start.sh"), [node.name, node.role, K3S_START_TIMEOUT_SECONDS]),
+    ));
+    const install = nodeCommand(`${node.name}-converge`, { node, update, stdin: fileContent, waitForSsh: true }, {
+        parent, dependsOn, additionalSecretOutputs: ["stdin"], customTimeouts: { update: `${bootTimeout + 1200}s` },
+    });
+    return { node, install };
 }

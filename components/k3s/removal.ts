@@ -30,7 +30,8 @@ export function removerOf(servers: readonly ClusterNode[], index: number): Clust
  * member, Node and node password go before its machine does. Pulumi deletes a resource before what it depends on
  * (here: the server's install, hence its machine). `triggers` is the machine's id, so a REPLACED machine (servers are
  * deleteBeforeReplace) also runs the old command's delete first: its new id is unknown until it exists, and a
- * trigger change replaces a command (pulumi-command `triggers`, replaceOnChanges). Each leave depends on the one
+ * trigger change replaces a command (pulumi-command `triggers`, replaceOnChanges). No `create`: creating one opens
+ * no SSH session (components/shared/remote.ts). Each leave depends on the one
  * before it, so several servers leaving in one `up` (3 → 1) leave one at a time, highest ordinal first.
  */
 export function serverLeaves(parent: pulumi.Resource, servers: readonly NodeSteps[]): command.remote.Command[] {
@@ -39,7 +40,7 @@ export function serverLeaves(parent: pulumi.Resource, servers: readonly NodeStep
     servers.forEach((s, i) => {
         const runOn = removerOf(nodes, i);
         leaves.push(nodeCommand(`${s.node.name}-leave`, {
-            node: s.node, runOn, create: "true",
+            node: s.node, runOn,
             delete: scriptCommand(script("remove-server.sh"), [s.node.name, runOn.name, REMOVAL_TIMEOUT_SECONDS]),
             triggers: [machineId(s.node)],
         }, { parent, dependsOn: [s.install, ...leaves.slice(-1)] }));
@@ -54,7 +55,7 @@ export function serverLeaves(parent: pulumi.Resource, servers: readonly NodeStep
  */
 export function agentDrain(parent: pulumi.Resource, agent: NodeSteps, firstServer: ClusterNode): command.remote.Command {
     return nodeCommand(`${agent.node.name}-drain`, {
-        node: agent.node, runOn: firstServer, create: "true",
+        node: agent.node, runOn: firstServer,
         delete: scriptCommand(script("drain.sh"), [agent.node.name, REMOVAL_TIMEOUT_SECONDS]),
         triggers: [machineId(agent.node)],
     }, { parent, dependsOn: [agent.install] });

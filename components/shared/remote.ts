@@ -53,7 +53,12 @@ export function connectionFor(node: ClusterNode, opts: { waitForSsh?: boolean } 
 
 export interface NodeCommandArgs {
     node: ClusterNode;
-    create: pulumi.Input<string>;
+    /**
+     * Unset: creating the resource runs nothing and opens no SSH connection (pulumi-command v1.2.1
+     * provider/pkg/provider/remote/commandController.go `Create`: `if input.Create == nil { return … }` before
+     * `state.run`, which is where it dials), so it holds no Pulumi slot. `update` and `delete` still run.
+     */
+    create?: pulumi.Input<string>;
     update?: pulumi.Input<string>;
     delete?: pulumi.Input<string>;
     stdin?: pulumi.Input<string>;

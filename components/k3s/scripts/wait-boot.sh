@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # First command on every node: returns once the machine has finished booting. The SSH connection itself is
 # retried by the command provider (dialErrorLimit -1, bounded by customTimeouts); here we wait for cloud-init.
-# Usage: wait-boot.sh <node-name> [timeout-seconds]
+# The optional machine id only names the machine in the output: an agent's converge command carries it, so a
+# replaced machine (new id) runs the converge again (components/k3s/node-steps.ts).
+# Usage: wait-boot.sh <node-name> [timeout-seconds] [machine-id]
 set -euo pipefail
 
-NODE=${1:?usage: wait-boot.sh <node-name> [timeout-seconds]}
+NODE=${1:?usage: wait-boot.sh <node-name> [timeout-seconds] [machine-id]}
 TIMEOUT=${2:-600}
+MACHINE=${3:-}
 
 LOG_TAG="boot"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
@@ -26,4 +29,4 @@ wait_for_cloud_init() {
 }
 
 wait_for_cloud_init
-info "ready"
+info "ready${MACHINE:+ (machine $MACHINE)}"
