@@ -6,7 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-    adoptSecretsProvider, COMPUTED, isSecret, main, REDACTED, sanitizeDeployment, secretLeaks, SECRET_SIG, SIG_KEY, standFor,
+    adoptSecretsProvider, COMPUTED, isSecret, main, REDACTED, REDACTED_CONNECTION, sanitizeDeployment, secretLeaks, SECRET_SIG, SIG_KEY, standFor,
 } from "../tools/sanitize-state";
 import { tempDir } from "./temp";
 
@@ -49,13 +49,14 @@ describe("sanitize-state: prod's exported state without any prod secret", () => 
         assert.deepStrictEqual(out.deployment.manifest, exported.deployment.manifest);
     });
 
-    it("stand-ins: unknown for what commands printed and for Kubernetes providers' kubeconfig, one fixed string elsewhere", () => {
+    it("stand-ins: unknown for what commands printed and for Kubernetes providers' kubeconfig, an object for a connection, one fixed string elsewhere", () => {
         assert.strictEqual(plaintextAt(out, "::k3s-cilium-kubeconfig", "outputs", "stdout"), COMPUTED);
         assert.strictEqual(plaintextAt(out, "::k3s-cilium-k8s", "inputs", "kubeconfig"), COMPUTED);
         assert.strictEqual(plaintextAt(out, "::k3s-cilium-k8s", "outputs", "kubeconfig"), COMPUTED);
         // Passed on unchanged by the program: the same string on both sides of the preview's diff.
         assert.strictEqual(plaintextAt(out, "::k3s-cilium-server-0-host-key", "outputs", "privateKeyOpenssh"), REDACTED);
-        assert.strictEqual(plaintextAt(out, "::k3s-cilium-server-0-install", "inputs", "connection"), REDACTED);
+        assert.deepStrictEqual(plaintextAt(out, "::k3s-cilium-server-0-install", "inputs", "connection"), { host: REDACTED, privateKey: REDACTED });
+        assert.deepStrictEqual(plaintextAt(out, "::k3s-cilium-kubeconfig", "outputs", "connection"), REDACTED_CONNECTION);
         assert.strictEqual(plaintextAt(out, "::k3s-cilium-server-0-install", "outputs", "stdin"), REDACTED);
         assert.strictEqual(plaintextAt(out, "::k3s-cilium-token", "outputs", "result"), REDACTED);
         const install = out.deployment.resources.find((r: any) => r.urn.endsWith("::k3s-cilium-server-0-install"));
@@ -73,7 +74,8 @@ describe("sanitize-state: prod's exported state without any prod secret", () => 
             ["command:remote:Command", "outputs", "stdout", "unknown"],
             ["command:local:Command", "outputs", "stderr", "unknown"],
             ["command:remote:Command", "inputs", "stdin", "redacted"],
-            ["command:remote:Command", "outputs", "connection", "redacted"],
+            ["command:remote:Command", "outputs", "connection", "connection"],
+            ["command:remote:Command", "inputs", "connection", "connection"],
             ["pulumi:providers:kubernetes", "inputs", "kubeconfig", "unknown"],
             ["pulumi:providers:kubernetes", "outputs", "kubeconfig", "unknown"],
             ["pulumi:pulumi:Stack", "outputs", "kubeconfig", "redacted"],

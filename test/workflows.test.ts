@@ -145,7 +145,7 @@ export function urnGlobMatches(glob: string, urn: string): boolean {
     const re = glob.split("**").map(seg => seg.split("*").map(quote).join("[^:]*")).join(".*");
     return new RegExp(`^${re}$`).test(urn);
 }
-const excludeGlob = (job: Job) => /--exclude '([^']+)'/.exec(stepWith(job, /pulumi preview/)[0]?.run ?? "")?.[1] ?? "";
+const excludeGlobs = (job: Job) => [...(stepWith(job, /pulumi preview/)[0]?.run ?? "").matchAll(/--exclude '([^']+)'/g)].map(m => m[1]);
 
 describe("workflows: pull-request code never runs with prod secrets it was not approved for", () => {
     it("no workflow uses pull_request_target or puts a secret in workflow-level env", () => {
@@ -202,12 +202,20 @@ describe("workflows: pull-request code never runs with prod secrets it was not a
         assert.ok(!("encryptionsalt" in prod), "Pulumi.prod.yaml holds prod's passphrase salt");
     });
 
-    it("the preview's --exclude glob matches the program's Kubernetes provider and nothing of the cloud or node layers", async () => {
-        const glob = excludeGlob(load("preview.yml").jobs["prod-preview"]);
+    it("the preview's --exclude globs match every Kubernetes object and component and the kubeconfig read, nothing of the cloud or node layers", async () => {
+        const globs = excludeGlobs(load("preview.yml").jobs["prod-preview"]);
+        const excluded = (urn: string) => globs.some(g => urnGlobMatches(g, urn));
         const graph = await runProgram({ stack: "prod", preview: true });
-        const matched = graph.resources.filter(r => urnGlobMatches(glob, r.urn)).map(r => r.type);
-        assert.deepStrictEqual(matched, ["pulumi:providers:kubernetes"], `glob ${glob}`);
-        assert.ok(graph.resources.filter(r => /^(hcloud|command|tls|random):/.test(r.type)).length > 40, "not vacuous");
+        const kube = graph.resources.filter(r => r.type.startsWith("kubernetes:"));
+        assert.ok(kube.length >= 20 && kube.some(r => r.remote), "not vacuous");
+        assert.deepStrictEqual(kube.filter(r => !excluded(r.urn)).map(r => r.urn), [], "Kubernetes objects the preview would diff without a cluster");
+        // A chart's children (never expanded under mocks) carry the chart's type chain: excluded, so not planned as deletes.
+        const chart = kube.find(r => r.type === "kubernetes:helm.sh/v4:Chart")!;
+        assert.ok(excluded(`${chart.urn.split("::").slice(0, 3).join("::")}$kubernetes:apps/v1:DaemonSet::kube-system/cilium`));
+        const others = graph.resources.filter(r => !r.type.startsWith("kubernetes:") && excluded(r.urn));
+        assert.deepStrictEqual(others.map(r => `${r.type}::${r.name}`), ["command:remote:Command::k3s-cilium-kubeconfig"]);
+        // The provider stays (providers are always targeted); with its kubeconfig unknown it is not configured.
+        assert.ok(graph.resources.some(r => r.type === "pulumi:providers:kubernetes" && !excluded(r.urn)));
         assert.deepStrictEqual([urnGlobMatches("a::*::c", "a::b::c"), urnGlobMatches("a::*::c", "a::b:x::c"), urnGlobMatches("a::**::c", "a::b:x::c")], [true, false, true]);
     });
 

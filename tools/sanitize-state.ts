@@ -28,11 +28,14 @@ export const REDACTED = "[prod secret removed by tools/sanitize-state.ts]";
 
 export interface UntypedDeployment { version: number; deployment: Record<string, unknown> }
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
-type Stand = "redacted" | "unknown";
+type Stand = "redacted" | "unknown" | "connection";
 
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
 export const isSecret = (v: unknown): boolean => isObject(v) && v[SIG_KEY] === SECRET_SIG;
-const standIn = (stand: Stand): Json => ({ [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(stand === "unknown" ? COMPUTED : REDACTED) });
+/** A remote Command's `connection` is an object (pulumi-command schema, type command:remote:Connection, `host` required). */
+export const REDACTED_CONNECTION = { host: REDACTED, privateKey: REDACTED };
+const STAND_VALUES: Record<Stand, Json> = { redacted: REDACTED, unknown: COMPUTED, connection: REDACTED_CONNECTION };
+const standIn = (stand: Stand): Json => ({ [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(STAND_VALUES[stand]) });
 
 /**
  * Which stand-in a secret gets, by where it sits. Unknown where a fixed string would be wrong:
@@ -42,11 +45,15 @@ const standIn = (stand: Stand): Json => ({ [SIG_KEY]: SECRET_SIG, plaintext: JSO
  *   Construct in preview (pulumi/pulumi pkg/resource/plugin/provider_plugin.go Construct, `if !pcfg.known` @
  *   1b5949891b), where a known but unreachable cluster fails every helm.v4.Chart / yaml.v2.ConfigFile
  *   (pulumi/pulumi-kubernetes provider/pkg/provider/provider_construct.go:72 @ 94977969d).
+ * A remote Command's `connection` becomes an object of REDACTED strings: the provider decodes the old value into its
+ * Connection type when it previews an update (pulumi/pulumi-command provider/pkg/provider/remote/commandController.go
+ * Update), and a string there would not decode.
  * Everything else: REDACTED, the same string everywhere, so a secret passed on unchanged (a tls key into a cert
  * request, an SSH key into a connection) compares equal in the preview.
  */
 export function standFor(type: string, side: "inputs" | "outputs", property: string): Stand {
     if (/^command:(remote|local):Command$/.test(type) && side === "outputs" && (property === "stdout" || property === "stderr")) return "unknown";
+    if (type === "command:remote:Command" && property === "connection") return "connection";
     if (type === "pulumi:providers:kubernetes" && property === "kubeconfig") return "unknown";
     return "redacted";
 }
@@ -106,7 +113,7 @@ export function sanitizeDeployment(exported: unknown): { deployment: UntypedDepl
 export function secretLeaks(doc: unknown, at = "$"): string[] {
     if (isSecret(doc)) {
         const d = doc as Record<string, Json>;
-        const ok = Object.keys(d).length === 2 && (d.plaintext === JSON.stringify(REDACTED) || d.plaintext === JSON.stringify(COMPUTED));
+        const ok = Object.keys(d).length === 2 && Object.values(STAND_VALUES).some(v => d.plaintext === JSON.stringify(v));
         return ok ? [] : [`${at}: secret that is not a stand-in (${Object.keys(d).filter(k => k !== SIG_KEY).join(", ")})`];
     }
     if (Array.isArray(doc)) return doc.flatMap((x, i) => secretLeaks(x, `${at}[${i}]`));
