@@ -31,10 +31,17 @@ export function dialRetrySeconds(attempts: number): number {
  * instead of after the provider's dial retries. The value is the pinned key unchanged (no diff).
  */
 function pinnedHostKey(node: ClusterNode, hostKey: pulumi.Input<string>): pulumi.Output<string> {
+    const known = checkedKeys.get(node);
+    if (known?.hostKey === hostKey) return known.checked;
     const c = node.connection;
-    return pulumi.all([c.host, c.port, hostKey, node.machine.urn]).apply(([host, port, key, machineUrn]) =>
+    const checked = pulumi.all([c.host, c.port, hostKey, node.machine.urn]).apply(([host, port, key, machineUrn]) =>
         checkedHostKey({ node: node.name, host, port, origin: c.hostKeyOrigin, machineUrn }, key));
+    checkedKeys.set(node, { hostKey, checked });
+    return checked;
 }
+
+/** One checked key per node, shared by all its commands (fewer outputs to evaluate at 100 nodes). */
+const checkedKeys = new WeakMap<ClusterNode, { hostKey: pulumi.Input<string>; checked: pulumi.Output<string> }>();
 
 /** How a remote command dials a node: its host key pinned (and checked, see above) when the node has one. */
 export function connectionFor(node: ClusterNode, opts: { waitForSsh?: boolean } = {}): command.types.input.remote.ConnectionArgs {
