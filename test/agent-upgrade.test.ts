@@ -105,4 +105,14 @@ describe("scripts: upgrade-drain.sh and uncordon.sh", () => {
         assert.deepStrictEqual([r.code, r.stderr], [1, "a1: uncordon: ERROR: kubelet reports 'v1.32.9+k3s1', not v1.33.5+k3s1, after 1s; it stays cordoned, and so does the rest of its batch (see: journalctl -u k3s-agent on it)\n"]);
         assert.deepStrictEqual(stale.calls(), []);
     });
+
+    it("uncordon: an agent that is not registered (new, joining from its first boot, never cordoned) is skipped, not waited for", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        require("fs").writeFileSync(`${sb.dir}/a1`, "v1.33.5+k3s1");
+        const r = sb.run(uncordon, ["v1.33.5+k3s1", 30, "new", "a1"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^new: uncordon: not registered \(a new agent joining from its first boot\); nothing to uncordon$/m);
+        assert.deepStrictEqual(sb.calls(), ["k3s kubectl uncordon a1"]);
+    });
 });
