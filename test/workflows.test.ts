@@ -99,7 +99,10 @@ export function prodStateProblems(doc: Workflow): string[] {
     const exp = stepWith(job, /pulumi stack export/);
     const raw = /^pulumi stack export --stack prod --file "(\$RUNNER_TEMP\/[^"]+)"$/.exec(exp[0]?.run?.trim() ?? "")?.[1];
     if (exp.length !== 1 || !raw) return [...p, `${at}: expected one 'pulumi stack export --stack prod --file "$RUNNER_TEMP/…"', got ${exp.map(s => s.run).join(" | ") || "none"}`];
-    if (envKeys(exp[0]).join(",") !== "PULUMI_BACKEND_URL") p.push(`${at}: the export step gets ${envKeys(exp[0]).join(", ")}; only PULUMI_BACKEND_URL`);
+    // The backend URL, plus the storage credentials some backends take from the environment (s3/azblob/gs); never a
+    // passphrase, and never a Pulumi Cloud token (with the service secrets provider, reading a stack is decrypting it).
+    const keys = envKeys(exp[0]);
+    if (!keys.includes("PULUMI_BACKEND_URL") || keys.some(k => /PASSPHRASE|^PULUMI_ACCESS_TOKEN$/.test(k))) p.push(`${at}: the export step gets ${keys.join(", ")}; PULUMI_BACKEND_URL and read-only storage credentials only`);
     const out = new RegExp(`tools/sanitize-state\\.ts sanitize --in "${raw.replace(/\$/g, "\\$")}" --out (\\S+)`).exec(stepWith(job, /sanitize-state/).map(s => s.run).join("\n"))?.[1];
     if (!out) p.push(`${at}: the export ${raw} is not sanitized by tools/sanitize-state.ts`);
     const uploads = job.steps.filter(s => String(s.uses ?? "").startsWith("actions/upload-artifact@"));
@@ -254,7 +257,7 @@ describe("workflows: pull-request code never runs with prod secrets it was not a
         j2.steps = j2.steps.map(s => String(s.uses).startsWith("actions/upload-artifact@") ? { ...s, with: { ...s.with, path: "$RUNNER_TEMP/prod-export.json" } }
             : s.if === "always()" ? { ...s, if: undefined } : /pulumi stack export/.test(s.run ?? "") ? { ...s, env: { ...s.env, PULUMI_CONFIG_PASSPHRASE: "x" } } : s);
         const p2 = prodStateProblems(noExportFlags);
-        for (const m of [/only PULUMI_BACKEND_URL/, /expected one upload of the sanitized file prod-state\/prod-sanitized\.json/, /not removed in an always\(\) step/]) {
+        for (const m of [/PULUMI_BACKEND_URL and read-only storage credentials only/, /expected one upload of the sanitized file prod-state\/prod-sanitized\.json/, /not removed in an always\(\) step/]) {
             assert.ok(p2.some(x => m.test(x)), `${m} not reported: ${p2.join(" | ")}`);
         }
         const preview = JSON.parse(JSON.stringify(load("preview.yml").jobs["prod-preview"])) as Job;
