@@ -88,7 +88,9 @@ export class Cilium extends pulumi.ComponentResource {
         this.chart = new k8s.helm.v4.Chart("cilium", {
             // The verified archive itself, a local path that resolves only once the program has checked its digest
             // and written it (components/shared/artifacts.ts): Helm never fetches the chart. Same resource, same
-            // name: the objects it renders keep their URNs.
+            // name, and the Helm release name stays the resource's name whatever `chart` says (pulumi/pulumi-kubernetes
+            // @9497796 provider/pkg/provider/helm/v4/chart.go: ReleaseName = args.name, defaulting to the resource
+            // name), so the rendered objects and their URNs are unchanged.
             chart: pulumi.output(verifiedArtifactFile(ciliumChartArtifact(config.versions.cilium))),
             namespace: "kube-system",
             values: this.values,
