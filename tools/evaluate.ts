@@ -177,12 +177,19 @@ async function runProgramUncached(opts: RunOptions): Promise<Graph> {
     }, PROJECT, opts.stack, opts.preview ?? false, MOCK_ORGANIZATION);
     const entry = require.resolve(path.join(ROOT, opts.entry ?? "index.ts"));
     delete require.cache[entry];
+    // Each run's entry module is new; Node also lists it in this module's `children`, which would keep every
+    // previous run's graph alive (tests and the bench evaluate many times in one process).
+    module.children = module.children.filter(m => m.id !== entry);
+    // The program shortens stack traces for the rest of its process (components/shared/runtime.ts); this process
+    // goes on after it (tests), so the limit is given back once the program's work is done.
+    const stackFrames = Error.stackTraceLimit;
     try {
         const outputs = { ...(require(entry) as Record<string, unknown>) };
         await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs();
         for (const r of local) r.inputs = unwrap(r.inputs);
         return new Graph(local, outputs);
     } finally {
+        Error.stackTraceLimit = stackFrames;
         if (savedToken !== undefined) process.env.HCLOUD_TOKEN = savedToken;
     }
 }
