@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { assertBuildFresh, withShallowStackTraces } from "../components/shared/runtime";
+import { assertBuildFresh, LATE_STACK_FRAMES, withShallowStackTraces } from "../components/shared/runtime";
 import { ROOT } from "./harness";
 import { tempDir } from "./temp";
 
@@ -31,12 +31,21 @@ describe("runtime: compiled program", () => {
         assert.doesNotThrow(() => assertBuildFresh(path.join(dir, "index.ts")), "running the sources needs no build");
     });
 
-    it("no stack traces only while the graph is built, restored even when it throws", () => {
+    it("no stack traces while the graph is built, then the top frames only (never raised), also when it throws", () => {
         const before = Error.stackTraceLimit;
-        assert.strictEqual(withShallowStackTraces(() => Error.stackTraceLimit, {}), 0);
-        assert.strictEqual(Error.stackTraceLimit, before);
-        assert.throws(() => withShallowStackTraces(() => { throw new Error("boom"); }, {}), /boom/);
-        assert.strictEqual(Error.stackTraceLimit, before);
+        try {
+            Error.stackTraceLimit = 10;
+            assert.strictEqual(withShallowStackTraces(() => Error.stackTraceLimit, {}), 0);
+            assert.strictEqual(Error.stackTraceLimit, LATE_STACK_FRAMES);
+            Error.stackTraceLimit = 10;
+            assert.throws(() => withShallowStackTraces(() => { throw new Error("boom"); }, {}), /boom/);
+            assert.strictEqual(Error.stackTraceLimit, 3);
+            Error.stackTraceLimit = 1;
+            withShallowStackTraces(() => 0, {});
+            assert.strictEqual(Error.stackTraceLimit, 1);
+        } finally {
+            Error.stackTraceLimit = before;
+        }
     });
 
     it("an error thrown while building says how to get its stack trace, and K3S_CILIUM_FULL_STACKS=1 keeps them", () => {

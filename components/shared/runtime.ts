@@ -5,12 +5,18 @@ import { projectRoot } from "./script";
 /** Set to 1 to keep full stack traces while the graph is built (for debugging the program itself). */
 export const FULL_STACKS_ENV = "K3S_CILIUM_FULL_STACKS";
 
+/** Frames an error keeps once the graph is built: the throw site and its callers. */
+export const LATE_STACK_FRAMES = 3;
+
 /**
  * Runs the graph construction without stack traces. @pulumi/pulumi records `new Error().stack` for every output
  * promise (to report promise leaks), and Pulumi's runner formats each through source-map-support: at 100 nodes
  * that was half of the evaluation time. Resource source positions are unaffected (Pulumi lifts the limit itself
- * for those), and the limit is restored as soon as construction returns, so errors thrown later keep full traces.
- * An error thrown during construction keeps its message and says how to get its frames.
+ * for those). An error thrown during construction keeps its message and says how to get its frames.
+ * Afterwards the SDK goes on registering asynchronously and records a trace for ~3 more promises per resource
+ * (runtime/debuggable.ts `debuggablePromise`: registration, its result, the RPC), every frame its own: at 3+97
+ * 10 frames each cost ~400 ms CPU of ~2 s in-process (bench). So the limit comes back as at most
+ * LATE_STACK_FRAMES, never raised: an error our code throws later (in an apply) still names where it was thrown.
  */
 export function withShallowStackTraces<T>(build: () => T, env: NodeJS.ProcessEnv = process.env): T {
     if (env[FULL_STACKS_ENV] === "1") return build();
@@ -24,7 +30,7 @@ export function withShallowStackTraces<T>(build: () => T, env: NodeJS.ProcessEnv
         }
         throw e;
     } finally {
-        Error.stackTraceLimit = previous;
+        Error.stackTraceLimit = Math.min(previous, LATE_STACK_FRAMES);
     }
 }
 
