@@ -7,6 +7,7 @@ import { ROOT } from "./harness";
 import { sandbox, Sandbox, scriptPath } from "./shell";
 import { FRAGMENT_MARKER, parseScriptCommands, PRELUDE_MARKER, scriptCommand, scriptFromText, scriptSequence, withPrelude } from "../components/shared/script";
 import { tempDir } from "./temp";
+import { FIRST_BOOT } from "../components/k3s/first-boot";
 
 const ALL_SCRIPTS = ["nodes", "k3s", "cilium", "policies", "hetzner-cloud"].flatMap(stage =>
     fs.readdirSync(path.join(ROOT, "components", stage, "scripts")).filter(f => f.endsWith(".sh")).map(f => scriptPath(stage, f)));
@@ -210,6 +211,13 @@ describe("scripts: waits are bounded", () => {
             assert.strictEqual(r.code === 0, ok, `cloud-init exit ${rc}: ${r.stderr}`);
             if (!ok) assert.match(r.stderr, /n: boot: ERROR: cloud-init failed with exit code 1/);
         }
+        // A first-boot agent's converge (machine id given) repairs a failed first boot instead of stopping at it.
+        const converge = sandbox();
+        converge.stub("cloud-init", "exit 1");
+        const c = converge.run(boot, ["n", 5, "4711"]);
+        assert.strictEqual(c.code, 0, c.stderr);
+        // The log it names is the one first-boot.sh writes (components/k3s/first-boot.ts owns the path).
+        assert.strictEqual(c.stdout, `n: boot: cloud-init reported errors (exit 1; see ${FIRST_BOOT.log}, cloud-init status --long); converging this node anyway\nn: boot: ready (machine 4711)\n`);
         const none = sandbox(); // no cloud-init stub, and none in /usr/bin:/bin
         const r = none.run(boot, ["n", 5]);
         assert.strictEqual(r.code, 0);
