@@ -14,7 +14,7 @@ import { agentFirstBoot, FIRST_BOOT, FIRST_BOOT_SCRIPTS, firstBootConfig } from 
 import { cloudInit } from "../components/nodes/hetzner";
 import { loadScript } from "../components/shared/script";
 import { stackConfig } from "./harness";
-import { CLOUD_CONFIG_KEYS, decodePerms, HETZNER_USER_DATA_LIMIT, MODULE_STAGE, STAGE_ORDER, WRITE_FILES_ENCODINGS, WRITE_FILES_ITEM_KEYS } from "./contracts/cloud-init";
+import { CLOUD_CONFIG_KEYS, decodePerms, writtenContent, HETZNER_USER_DATA_LIMIT, MODULE_STAGE, STAGE_ORDER, WRITE_FILES_ENCODINGS, WRITE_FILES_ITEM_KEYS } from "./contracts/cloud-init";
 import { K3S_AGENT_FLAGS } from "./contracts/k3s-flags";
 import { sandbox, scriptPath } from "./shell";
 
@@ -45,21 +45,23 @@ describe("first boot: agent user data against cloud-init's contract", () => {
         assert.ok(Buffer.byteLength(text) < HETZNER_USER_DATA_LIMIT, `${Buffer.byteLength(text)} bytes: over Hetzner's 32 KiB user_data limit`);
     });
 
-    it("write_files: only schema keys, plain text, root-owned; scripts 0700 and config.yaml 0600 as cloud-init decodes them", () => {
+    it("write_files: only schema keys and encodings, root-owned; scripts 0700 and config.yaml 0600 as cloud-init decodes them", () => {
         const files = doc.write_files as Record<string, unknown>[];
         const byName = new Map(files.map(f => [path.basename(String(f.path)), f]));
         for (const f of files) {
             for (const k of Object.keys(f)) assert.ok(WRITE_FILES_ITEM_KEYS.has(k), `write_files item key ${k}`);
             assert.ok(String(f.path).startsWith(`${FIRST_BOOT.dir}/`), String(f.path));
-            assert.ok(f.encoding === undefined || WRITE_FILES_ENCODINGS.has(String(f.encoding)));
+            assert.ok(f.encoding === undefined || WRITE_FILES_ENCODINGS.has(String(f.encoding)), String(f.encoding));
             assert.strictEqual(f.owner, "root:root");
         }
         assert.deepStrictEqual([...byName.keys()].sort(), [...FIRST_BOOT_SCRIPTS, "first-boot.sh", "config.yaml"].sort());
         assert.strictEqual(decodePerms(byName.get("config.yaml")!.permissions), 0o600, "config.yaml carries the agent token");
         for (const name of [...FIRST_BOOT_SCRIPTS, "first-boot.sh"]) {
             assert.strictEqual(decodePerms(byName.get(name)!.permissions), 0o700, name);
-            // The real files, prelude in place, byte for byte: first boot runs what the SSH path sends.
-            assert.strictEqual(byName.get(name)!.content, loadScript(path.join(__dirname, "..", "components", "k3s"), name).text, name);
+            // The real files, prelude in place, byte for byte as cloud-init writes them: first boot runs what the SSH path sends.
+            const f = byName.get(name)!;
+            assert.strictEqual(writtenContent(String(f.content), f.encoding as string | undefined).toString("utf8"),
+                loadScript(path.join(__dirname, "..", "components", "k3s"), name).text, name);
         }
     });
 
@@ -76,8 +78,8 @@ describe("first boot: agent user data against cloud-init's contract", () => {
     });
 
     it("config.yaml: only k3s agent flags, the agent token and never the server token, the join URL", () => {
-        const file = (doc.write_files as { path: string; content: string }[]).find(f => f.path.endsWith("/config.yaml"))!;
-        const agent = YAML.parse(file.content) as Record<string, unknown>;
+        const file = (doc.write_files as { path: string; content: string; encoding?: string }[]).find(f => f.path.endsWith("/config.yaml"))!;
+        const agent = YAML.parse(writtenContent(file.content, file.encoding).toString("utf8")) as Record<string, unknown>;
         for (const key of Object.keys(agent)) assert.ok(K3S_AGENT_FLAGS.has(key), `k3s agent does not define ${key}`);
         assert.strictEqual(agent.token, TOKEN);
         assert.ok(!("agent-token" in agent));

@@ -4,6 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as zlib from "zlib";
 import * as YAML from "yaml";
 import { AGENT_TOKEN_PLACEHOLDER, redactK3sConfig, TOKEN_PLACEHOLDER } from "../components/k3s/config";
 import { firewallRules, planNodes } from "../components/nodes";
@@ -56,10 +57,12 @@ export function artifacts(g: Graph, config: ClusterConfig): Map<string, string> 
     for (const m of g.ofType("hcloud:index/server:Server").sort((a, b) => a.name.localeCompare(b.name))) {
         const doc = YAML.parse(String(m.inputs.userData ?? ""), { version: "1.1" }) ?? {};
         if (!doc.runcmd) continue;
-        const writeFiles = (doc.write_files as { path: string; content: string; owner: string; permissions: string }[]).map(f => {
+        const writeFiles = (doc.write_files as { path: string; content: string; owner: string; permissions: string; encoding?: string }[]).map(f => {
             const name = path.basename(f.path);
-            if (name.endsWith(".sh")) scripts.set(name, f.content);
-            const content = name.endsWith(".sh") ? `<scripts/${name}>` : yaml(redactK3sConfig(YAML.parse(f.content)));
+            // Scripts travel gzip+base64 (components/k3s/first-boot.ts): shown decoded under scripts/.
+            const text = f.encoding === "gz+b64" ? zlib.gunzipSync(Buffer.from(f.content, "base64")).toString("utf8") : f.content;
+            if (name.endsWith(".sh")) scripts.set(name, text);
+            const content = name.endsWith(".sh") ? `<scripts/${name}>` : yaml(redactK3sConfig(YAML.parse(text)));
             return { ...f, content };
         });
         files.set(`k3s/${m.name}/first-boot.yaml`, yaml({ write_files: writeFiles, runcmd: doc.runcmd }));

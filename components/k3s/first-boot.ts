@@ -10,12 +10,16 @@
  *   every file exists before the command runs; the final stage is After=network-online.target
  *   (systemd/cloud-final.service).
  * - A `write_files` item: `path` (required), `content`, `owner` (default root:root), `permissions` (an octal
- *   string, decoded with int(str(perm), 8)), `encoding` (default text/plain) — cloudinit/config/cc_write_files.py,
- *   schema cloudinit/config/schemas/schema-cloud-config-v1.json `cc_write_files` (additionalProperties: false).
+ *   string, decoded with int(str(perm), 8)), `encoding` (default text/plain; `gz+b64`: base64-decoded, then
+ *   gunzipped, `canonicalize_extraction` / `extract_contents`) — cloudinit/config/cc_write_files.py, schema
+ *   cloudinit/config/schemas/schema-cloud-config-v1.json `cc_write_files` (additionalProperties: false).
+ *   The scripts go gzip+base64: the same for every agent (encoded once per process), about a third of their text's
+ *   size, which keeps an agent's user data far below Hetzner's 32 KiB `user_data` limit.
  * - A `runcmd` item that is a list is run as one command with every element single-quoted
  *   (cloudinit/util.py `shellify`), so arguments need no shell quoting of their own.
  * The user data is a secret Output and is ignored after creation (components/nodes/hetzner.ts), like the host key.
  */
+import * as zlib from "zlib";
 import { ClusterConfig } from "../config";
 import { K3S_INSTALLER } from "../config/versions";
 import { tunnelRequirement } from "../cilium/datapath";
@@ -49,6 +53,8 @@ export interface CloudInitFile {
     owner: string;
     /** Octal string: cc_write_files decodes it with int(str(perm), 8). */
     permissions: string;
+    /** `gz+b64` for the scripts; absent (text/plain) for config.yaml. */
+    encoding?: "gz+b64";
 }
 
 /** What an agent's user data adds to the host-key part (components/nodes/hetzner.ts cloudInit). */
@@ -78,16 +84,35 @@ export function firstBootConfig(config: ClusterConfig, node: FirstBootNode, join
     return renderK3sConfig(nodeConfig, "agent", { server: "", agent: agentToken });
 }
 
+const encoded = new Map<string, string>();
+
+/**
+ * A script's text gzipped and base64-encoded, once per process. Deterministic: Node's gzip writes mtime 0, and the
+ * header's OS byte (which zlib sets per build platform) is set to 255, "unknown" (RFC 1952), so every machine
+ * renders the same bytes.
+ */
+export function gzipBase64(text: string): string {
+    let out = encoded.get(text);
+    if (out === undefined) {
+        const gz = zlib.gzipSync(Buffer.from(text, "utf8"), { level: 9 });
+        gz[9] = 255;
+        out = gz.toString("base64");
+        encoded.set(text, out);
+    }
+    return out;
+}
+
 /** The first-boot part of one agent's user data (pure; the caller keeps it secret: config.yaml has the token). */
 export function agentFirstBoot(config: ClusterConfig, node: FirstBootNode, configYaml: string): FirstBoot {
-    const file = (name: string, content: string, permissions: string): CloudInitFile =>
-        ({ path: `${FIRST_BOOT.dir}/${name}`, content, owner: "root:root", permissions });
+    const path = (name: string) => `${FIRST_BOOT.dir}/${name}`;
+    const scriptFile = (name: string): CloudInitFile =>
+        ({ path: path(name), content: gzipBase64(script(name).text), owner: "root:root", permissions: "0700", encoding: "gz+b64" });
     const entry = script("first-boot.sh");
     return {
         writeFiles: [
-            ...FIRST_BOOT_SCRIPTS.map(name => file(name, script(name).text, "0700")),
-            file(entry.name, entry.text, "0700"),
-            file("config.yaml", configYaml, "0600"),
+            ...FIRST_BOOT_SCRIPTS.map(scriptFile),
+            scriptFile(entry.name),
+            { path: path("config.yaml"), content: configYaml, owner: "root:root", permissions: "0600" },
         ],
         runcmd: [[
             "bash", `${FIRST_BOOT.dir}/${entry.name}`, node.name, FIRST_BOOT.dir,

@@ -60,7 +60,7 @@ export function cloudInit(hostKey: HostKeyPair, firstBoot?: FirstBootUserData): 
  * `write_files` items and `runcmd` items. The k3s stage builds it; this stage only places it in the user data.
  */
 export interface FirstBootUserData {
-    writeFiles: { path: string; content: string; owner: string; permissions: string }[];
+    writeFiles: { path: string; content: string; owner: string; permissions: string; encoding?: string }[];
     runcmd: string[][];
 }
 

@@ -15,6 +15,8 @@
  * cloud-init parses user data with PyYAML (YAML 1.1): tests parse the rendered text with `version: "1.1"`.
  */
 
+import * as zlib from "zlib";
+
 /** Top-level keys the program uses, with the module whose schema defines each. */
 export const CLOUD_CONFIG_KEYS: Readonly<Record<string, string>> = Object.freeze({
     ssh_pwauth: "cc_set_passwords",
@@ -40,6 +42,21 @@ export function decodePerms(perm: unknown): number {
     // Python int(x, 8): optional sign, optional 0o prefix, octal digits (underscores between digits allowed).
     const m = /^([+-]?)(?:0[oO])?_?([0-7](?:_?[0-7])*)$/.exec(text);
     return m ? Number.parseInt(m[1] + m[2].replace(/_/g, ""), 8) : DEFAULT;
+}
+
+/**
+ * The bytes cc_write_files writes for an item's content: `canonicalize_extraction` maps the encoding to steps
+ * (gz/gzip → gunzip; gz+base64, gzip+base64, gz+b64, gzip+b64 → base64-decode then gunzip; b64/base64 →
+ * base64-decode; text/plain or none → as is; anything else → a warning and as is), `extract_contents` applies them.
+ */
+export function writtenContent(content: string, encoding?: string): Buffer {
+    const e = (encoding ?? "").toLowerCase().trim();
+    const steps = ["gz", "gzip"].includes(e) ? ["gunzip"]
+        : ["gz+base64", "gzip+base64", "gz+b64", "gzip+b64"].includes(e) ? ["base64", "gunzip"]
+            : ["b64", "base64"].includes(e) ? ["base64"] : [];
+    let out = Buffer.from(content, "utf8");
+    for (const step of steps) out = step === "base64" ? Buffer.from(out.toString("latin1"), "base64") : zlib.gunzipSync(out);
+    return out;
 }
 
 /** The stage each module runs in: a file written by `write_files` exists before `runcmd`'s command runs. */
