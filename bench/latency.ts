@@ -47,6 +47,7 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     datapathGuard: s(1, 0, "assumption: one SSH round trip"),
     ciliumChart: s(15, 0, "assumption: server-side apply of ~60 rendered objects (helm.v4.Chart)"),
     ciliumRollout: s(90, 0, "assumption: image pulls (agent, operator, envoy) in parallel on each node + agent start (~60-120 s)"),
+    ciliumRolloutPrefetched: s(66, 0, "assumption: the 90 s rollout less the part of its image pulls (60 s, the prefetch lever's assumption) that nodes already did: servers start pulling when k3s runs (prefetch-images.sh, in the background), which on server-1 is ~24 s before the chart (api ready 5 + kubeconfig 1 + Gateway API CRD 2 + guard 1 + chart 15); agents pull during their first boot, long before"),
     crdGate: s(5, 0, "assumption: operator registers CRDs at start-up; usually Established by the time rollout ends"),
     policy: s(1, 0, "assumption: server-side apply of one CCNP"),
     hcloudCcmChart: s(20, 0, "assumption: server-side apply of the hcloud CCM chart (~6 objects) + the await of its Deployment: one image pull on the host network, no CNI needed"),
@@ -75,7 +76,7 @@ export interface ModelledResource {
 }
 
 /** The model steps a recorded resource performs (a remote command may run several scripts in one SSH session). */
-export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {}): (keyof typeof LATENCY)[] {
+export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean; prefetched?: boolean } = {}): (keyof typeof LATENCY)[] {
     const byType: Record<string, keyof typeof LATENCY> = {
         "hcloud:index/network:Network": "network",
         "hcloud:index/networkSubnet:NetworkSubnet": "subnet",
@@ -117,7 +118,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean } = {})
         if (n.endsWith("-agents-joined")) return ["agentsJoined"];
         if (n.endsWith("-cloud-resources-cleanup")) return ["cloudCleanup"];
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
-        if (n.endsWith("-cilium-rollout")) return ["ciliumRollout"];
+        if (n.endsWith("-cilium-rollout")) return [opts.prefetched ? "ciliumRolloutPrefetched" : "ciliumRollout"];
         if (n.endsWith("-cilium-crd-gate")) return ["crdGate"];
         if (n.endsWith("-enforce-gate")) return [opts.enforcing ? "enforceGate" : "enforceGateKeep"];
         if (n.endsWith("-enforce-arm")) return [opts.enforcing ? "enforceArm" : "enforceArmKeep"];

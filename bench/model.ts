@@ -44,10 +44,12 @@ export function physicalLimit(size: Size): number {
     const L = LATENCY;
     const machine = size.stack === "local" ? L.colimaVm.up : L.network.up + L.subnet.up + L.server.up;
     const node = L.boot.up + L.preflight.up + L.config.up + L.installFirstServer.up + L.apiReady.up;
-    const cilium = L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + L.ciliumRollout.up + L.crdGate.up + 3 * L.policy.up;
+    // Hetzner servers pull the Cilium node images once k3s runs (components/k3s/node-steps.ts prefetch).
+    const rollout = size.stack === "prod" ? L.ciliumRolloutPrefetched.up : L.ciliumRollout.up;
+    const cilium = L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + rollout + L.crdGate.up + 3 * L.policy.up;
     const etcd = (size.servers - 1) * L.joinServer.up;
     // The hcloud CSI controller is an ordinary Deployment: it runs only once Cilium made the nodes Ready.
-    const storage = size.stack === "prod" ? L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + L.ciliumRollout.up + L.hcloudCsiChart.up : 0;
+    const storage = size.stack === "prod" ? L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + rollout + L.hcloudCsiChart.up : 0;
     return round(machine + node + Math.max(cilium, etcd, storage));
 }
 

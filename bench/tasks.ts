@@ -12,13 +12,15 @@ const INSIDE = (r: RecordedResource) =>
  * on a component means depending on all of its descendants (how the engine treats a component in dependsOn).
  */
 export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Task[] {
+    // Servers prefetch the Cilium node images once k3s runs (components/k3s/node-steps.ts): a shorter rollout.
+    const prefetched = g.ofType("command:remote:Command").some(c => String(c.inputs.create ?? "").includes("prefetch-images.sh"));
     const expand = (urn: string): string[] => {
         const r = g.byUrn(urn);
         if (!r) return [];
         return r.custom || r.remote ? [urn] : [urn, ...g.descendants(urn).map(d => d.urn)];
     };
     const tasks = g.resources.map(r => {
-        const steps = stepsOf(r, opts).map(k => LATENCY[k]);
+        const steps = stepsOf(r, { ...opts, prefetched }).map(k => LATENCY[k]);
         // A resource also waits for its explicit provider (`urn::id`): the Kubernetes provider needs the kubeconfig.
         const provider = r.provider ? r.provider.split("::").slice(0, -1).join("::") : "";
         const deps = [...new Set([...g.edges(r), ...(provider ? [provider] : [])].flatMap(expand))].filter(u => u !== r.urn && g.byUrn(u));

@@ -13,6 +13,7 @@ import { K3S_INSTALLER } from "../components/config/versions";
 import { agentFirstBoot, FIRST_BOOT, FIRST_BOOT_SCRIPTS, firstBootConfig } from "../components/k3s/first-boot";
 import { cloudInit } from "../components/nodes/hetzner";
 import { loadScript } from "../components/shared/script";
+import { CILIUM_NODE_IMAGES } from "../components/cilium/images";
 import { stackConfig } from "./harness";
 import { CLOUD_CONFIG_KEYS, decodePerms, writtenContent, HETZNER_USER_DATA_LIMIT, MODULE_STAGE, STAGE_ORDER, WRITE_FILES_ENCODINGS, WRITE_FILES_ITEM_KEYS } from "./contracts/cloud-init";
 import { K3S_AGENT_FLAGS } from "./contracts/k3s-flags";
@@ -72,7 +73,8 @@ describe("first boot: agent user data against cloud-init's contract", () => {
         const cmd = runcmd[0] as unknown[];
         assert.ok(Array.isArray(cmd) && cmd.every(w => typeof w === "string"), "a list of strings (cc_runcmd schema)");
         assert.deepStrictEqual(cmd.slice(0, 4), ["bash", `${FIRST_BOOT.dir}/first-boot.sh`, `${config.clusterName}-agent-1`, FIRST_BOOT.dir]);
-        assert.deepStrictEqual(cmd.slice(7), ["10.0.1.100", config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256, "1200"]);
+        assert.deepStrictEqual(cmd.slice(7), ["10.0.1.100", config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256, "1200",
+            ...CILIUM_NODE_IMAGES[config.versions.cilium]]);
         const written = (doc.write_files as { path: string }[]).map(f => f.path);
         assert.ok(written.includes(String(cmd[1])), "the command runs a file write_files wrote");
     });
@@ -112,6 +114,7 @@ describe("first boot: first-boot.sh", () => {
         rec("configure.sh", `cat > "${sb.dir}/config.written"`);
         rec("install.sh");
         rec("start.sh");
+        rec("prefetch-images.sh");
         fs.writeFileSync(path.join(dir, "config.yaml"), opts.config ?? `node-ip: 10.0.1.100,${FIRST_BOOT.ipv6Placeholder}\ntoken: t\n`);
         const addresses = opts.addresses ?? "2: eth0    inet6 2a01:4f8:c0c:1234::1/64 scope global \\       valid_lft forever preferred_lft forever";
         sb.stub("ip", `if [ "$1" = "-6" ]; then printf '%s\\n' "${addresses}"; else echo "3: enp7s0    inet 10.0.1.100/32 brd 10.0.1.100 scope global"; fi`);
@@ -119,15 +122,16 @@ describe("first boot: first-boot.sh", () => {
         return { sb, dir, env, run: () => sb.run(scriptPath("k3s", "first-boot.sh"), ARGS(dir), { env }) };
     }
 
-    it("runs preflight, configure (the public IPv6 filled in), install, start in order; deletes the staged token; logs every line", () => {
-        const { sb, dir, env, run } = setup();
-        const r = run();
+    it("runs preflight, configure (the public IPv6 filled in), install, start, then the image prefetch; deletes the staged token; logs every line", () => {
+        const { sb, dir, env } = setup();
+        const r = sb.run(scriptPath("k3s", "first-boot.sh"), [...ARGS(dir), "img-a@sha256:1", "img-b@sha256:2"], { env });
         assert.strictEqual(r.code, 0, r.stdout + r.stderr);
         assert.deepStrictEqual(sb.calls(), [
             `preflight.sh ${NODE} 5.10 geneve false 10.0.1.100`,
             `configure.sh ${NODE} agent`,
             `install.sh ${NODE} agent v1.33.5+k3s1 https://x/install.sh abc`,
             `start.sh ${NODE} agent 1200`,
+            `prefetch-images.sh ${NODE} foreground 300 img-a@sha256:1 img-b@sha256:2`,
         ]);
         assert.strictEqual(fs.readFileSync(path.join(sb.dir, "config.written"), "utf8"), "node-ip: 10.0.1.100,2a01:4f8:c0c:1234::1\ntoken: t\n");
         assert.ok(!fs.existsSync(path.join(dir, "config.yaml")), "the staged config.yaml (agent token) is deleted once k3s runs");

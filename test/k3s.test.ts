@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
 import { numericId } from "../tools/mocks";
 import { FIRST_BOOT } from "../components/k3s/first-boot";
+import { CILIUM_NODE_IMAGES } from "../components/cilium/images";
 import { nodeConfigFile } from "../components/k3s";
 import { validateConfig } from "../components/config/validate";
 import { K3S_INSTALLER } from "../components/config/versions";
@@ -42,7 +43,8 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.ok(!g.dependsOn(preflight, install), "no cycle");
             assert.deepStrictEqual(scriptsOf(preflight.inputs.create).map(s => s.split(" ")[0]), ["wait-boot.sh", "preflight.sh"], `${n}: boot wait first`);
             // Servers check, before k3s starts, that an empty disk neither bootstraps a second cluster nor joins none.
-            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh", "etcd-guard.sh", "start.sh"], `${n}: config, binary, then the bounded start`);
+            assert.deepStrictEqual(scriptsOf(install.inputs.create).map(s => s.split(" ")[0]), ["configure.sh", "install.sh", "etcd-guard.sh", "start.sh", "prefetch-images.sh"], `${n}: config, binary, the bounded start, then the image pulls handed to the background`);
+            assert.strictEqual(scriptsOf(install.inputs.create)[4], `prefetch-images.sh ${n} background 300 ${CILIUM_NODE_IMAGES["1.18.4"].join(" ")}`);
             assert.strictEqual(install.inputs.update, install.inputs.create, `${n}: an update rewrites the config and converges the version`);
         }
     });

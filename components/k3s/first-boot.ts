@@ -23,6 +23,7 @@ import * as zlib from "zlib";
 import { ClusterConfig } from "../config";
 import { K3S_INSTALLER } from "../config/versions";
 import { tunnelRequirement } from "../cilium/datapath";
+import { nodeImages } from "../cilium/images";
 import { loadScript } from "../shared/script";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
 
@@ -36,8 +37,8 @@ export const FIRST_BOOT = Object.freeze({
     ipv6Placeholder: "@public-ipv6@",
 });
 
-/** The scripts first-boot.sh runs, in order: the same files the SSH path sends. */
-export const FIRST_BOOT_SCRIPTS = ["preflight.sh", "configure.sh", "install.sh", "start.sh"] as const;
+/** The scripts first-boot.sh runs, in order: the same files the SSH path sends (and the image prefetch). */
+export const FIRST_BOOT_SCRIPTS = ["preflight.sh", "configure.sh", "install.sh", "start.sh", "prefetch-images.sh"] as const;
 
 /**
  * How long first-boot.sh lets k3s-agent's start take. Longer than the SSH path's K3S_START_TIMEOUT_SECONDS: the
@@ -118,6 +119,7 @@ export function agentFirstBoot(config: ClusterConfig, node: FirstBootNode, confi
             "bash", `${FIRST_BOOT.dir}/${entry.name}`, node.name, FIRST_BOOT.dir,
             config.versions.minKernel, tunnelRequirement(config), String(config.cilium.wireguard), node.privateAddress,
             config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256, String(FIRST_BOOT_START_TIMEOUT_SECONDS),
+            ...nodeImages(config),
         ]],
     };
 }

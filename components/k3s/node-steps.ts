@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config";
 import { K3S_INSTALLER } from "../config/versions";
 import { tunnelRequirement } from "../cilium/datapath";
+import { nodeImages } from "../cilium/images";
 import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand, scriptSequence } from "../shared/script";
@@ -80,6 +81,20 @@ export function etcdGuardCommand(ctx: Pick<NodeStepsContext, "config" | "serverA
     return scriptCommand(script("etcd-guard.sh"), [node.name, bootstraps ? "init" : "join", ctx.config.apiPort, JOIN_WAIT_SECONDS, ...peers]);
 }
 
+/** How long prefetch-images.sh gives the container runtime to answer, and each pull. */
+export const IMAGE_PULL_TIMEOUT_SECONDS = 300;
+
+/**
+ * Hetzner servers pull the Cilium node images in the background once k3s runs (prefetch-images.sh hands it to a
+ * transient systemd unit and returns), so the install command does not wait and the pulls overlap the API wait,
+ * the kubeconfig, the CRDs and the chart. Agents do the same at the end of their first boot (first-boot.ts).
+ */
+function prefetch(config: ClusterConfig, node: ClusterNode): string[] {
+    const images = nodeImages(config);
+    if (config.provider !== "hetzner" || !images.length) return [];
+    return [scriptCommand(script("prefetch-images.sh"), [node.name, "background", IMAGE_PULL_TIMEOUT_SECONDS, ...images])];
+}
+
 /** The two commands of one node: preflight (boot wait, kernel), then install (config, binary, bounded start). */
 export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDependsOn: pulumi.Resource[]): NodeSteps {
     const { config, parent, bootTimeout } = ctx;
@@ -106,6 +121,7 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
         scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256]),
         ...(node.role === "server" ? [etcdGuardCommand(ctx, node, b)] : []),
         scriptCommand(script("start.sh"), [node.name, node.role, K3S_START_TIMEOUT_SECONDS]),
+        ...prefetch(config, node),
     ));
     const install = nodeCommand(`${node.name}-install`, {
         node, create: installCmd, update: installCmd, stdin: fileContent,

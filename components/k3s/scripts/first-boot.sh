@@ -8,8 +8,9 @@
 # config.yaml (dual-stack node-ip), the public IPv6 address is read from the interface (Hetzner configures the first
 # address of the server's /64, which is what the program's own rendering uses later: hcloud ipv6_address =
 # network + "1", hetznercloud/terraform-provider-hcloud internal/server/resource.go).
-# The staged config.yaml (it carries the agent token) is deleted once k3s runs with its copy.
-# Usage: first-boot.sh <node-name> <dir> <min-kernel> <tunnel> <wireguard> <node-ip> <version> <installer-url> <installer-sha256> <start-timeout>
+# The staged config.yaml (it carries the agent token) is deleted once k3s runs with its copy. Then the Cilium node
+# images given after the start timeout are pulled (prefetch-images.sh: never fatal), before the chart needs them.
+# Usage: first-boot.sh <node-name> <dir> <min-kernel> <tunnel> <wireguard> <node-ip> <version> <installer-url> <installer-sha256> <start-timeout> [image...]
 set -euo pipefail
 
 LOG_FILE=${LOG_FILE:-/var/log/k3s-cilium-first-boot.log}
@@ -19,11 +20,13 @@ ADDRESS_WAIT=${ADDRESS_WAIT:-180}
 INTERVAL=${INTERVAL:-2}
 IPV6_PLACEHOLDER="@public-ipv6@"
 
-if [ "$#" -ne 10 ]; then
-    echo "usage: first-boot.sh <node-name> <dir> <min-kernel> <tunnel> <wireguard> <node-ip> <version> <installer-url> <installer-sha256> <start-timeout>" >&2
+if [ "$#" -lt 10 ]; then
+    echo "usage: first-boot.sh <node-name> <dir> <min-kernel> <tunnel> <wireguard> <node-ip> <version> <installer-url> <installer-sha256> <start-timeout> [image...]" >&2
     exit 2
 fi
 NODE=$1 DIR=$2 MIN_KERNEL=$3 TUNNEL=$4 WIREGUARD=$5 NODE_IP=$6 VERSION=$7 INSTALLER_URL=$8 INSTALLER_SHA256=$9 START_TIMEOUT=${10}
+IMAGES=("${@:11}")
+PULL_TIMEOUT=${PULL_TIMEOUT:-300}
 STAGED=""
 
 LOG_TAG="first-boot"
@@ -78,6 +81,7 @@ main() {
     mkdir -p "$STATE_DIR"
     printf '%s\n' "$VERSION" >"$STATE_DIR/first-boot-done"
     info "k3s-agent $VERSION running; the node registers through its server URL"
+    if [ "${#IMAGES[@]}" -gt 0 ]; then bash "$DIR/prefetch-images.sh" "$NODE" foreground "$PULL_TIMEOUT" "${IMAGES[@]}"; fi
 }
 
 mkdir -p "$(dirname "$LOG_FILE")"
