@@ -65,6 +65,18 @@ describe("agents-joined in the graph (prod 3+2)", () => {
         assert.ok(!g.dependsOn(joined, g.get("k3s-cilium-server-2-install")), "agents do not queue behind the serial server joins");
     });
 
+    it("K3sCluster makes the machines (their user data needs its agent token), yet tokens and machines keep their URNs", () => {
+        // A changed URN would make Pulumi delete and recreate: new tokens for a live cluster, or every machine replaced.
+        const urn = (name: string, type: string) => g.get(name, type).urn;
+        assert.strictEqual(urn("k3s-cilium-k3s-agent-token", "random:index/randomPassword:RandomPassword"),
+            "urn:pulumi:prod::k3s-cilium::k3s-cilium:k3s:K3sCluster$random:index/randomPassword:RandomPassword::k3s-cilium-k3s-agent-token");
+        assert.strictEqual(urn("k3s-cilium-k3s-token", "random:index/randomPassword:RandomPassword"),
+            "urn:pulumi:prod::k3s-cilium::k3s-cilium:k3s:K3sCluster$random:index/randomPassword:RandomPassword::k3s-cilium-k3s-token");
+        assert.strictEqual(urn("nodes", "k3s-cilium:nodes:HetznerNodes"), "urn:pulumi:prod::k3s-cilium::k3s-cilium:nodes:HetznerNodes::nodes");
+        assert.strictEqual(urn("k3s-cilium-agent-1", "hcloud:index/server:Server"),
+            "urn:pulumi:prod::k3s-cilium::k3s-cilium:nodes:HetznerNodes$hcloud:index/server:Server::k3s-cilium-agent-1");
+    });
+
     it("local (Colima, no user data): no wait command, agents keep the SSH path", async () => {
         const local = await runProgram({ stack: "local" });
         assert.ok(!local.resources.some(r => r.name.endsWith("-agents-joined") || r.name.endsWith("-converge")));
