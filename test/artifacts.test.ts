@@ -65,7 +65,7 @@ describe("artifacts: pinned digests, checked before use", function () {
                 assert.strictEqual(await verifiedArtifactFile(gateways, { mirror, baseDir: out }), artifactPath(gateways));
                 assert.deepStrictEqual(fs.readFileSync(path.join(out, artifactPath(gateways))), fs.readFileSync(path.join(mirror, gateways.mirrorPath)));
                 const http = crds.find(c => c.plural === "httproutes")!.artifact;
-                await assert.rejects(verifiedArtifactFile(http, { mirror, baseDir: out }), /httproutes\.yaml .*expected f8aff76a.*refusing to use it$/);
+                await assert.rejects(verifiedArtifactFile(http, { mirror, baseDir: out }), /httproutes\.yaml .*expected f8aff76a.*refusing to use it\. Fix: a mirror \(\$K3S_CILIUM_ARTIFACT_MIRROR\) or proxy serving another file: repair it; the official file really changed: check its provenance, then update the pin in components\/config\/versions\.ts \(and \.\.\/shared\/upstream\/SHA256SUMS in CI\)$/);
                 assert.deepStrictEqual(fs.readdirSync(path.join(out, ".cache/artifacts")), [path.basename(artifactPath(gateways))], "nothing else written");
             } finally {
                 fs.rmSync(out, { recursive: true, force: true });
@@ -77,7 +77,7 @@ describe("artifacts: pinned digests, checked before use", function () {
             await verifyArtifact(crds.find(c => c.plural === "gateways")!.artifact, mirror);
             const http = crds.find(c => c.plural === "httproutes")!.artifact;
             await assert.rejects(verifyArtifact(http, mirror), (e: Error) => {
-                assert.match(e.message, /^Gateway API v1\.2\.0 standard\/gateway\.networking\.k8s\.io_httproutes\.yaml \(https:\/\/raw\.githubusercontent\.com\/kubernetes-sigs\/gateway-api\/v1\.2\.0\/config\/crd\/standard\/gateway\.networking\.k8s\.io_httproutes\.yaml\): SHA-256 [0-9a-f]{64}, expected f8aff76af966cadfbf505776a5fb9f54f9ea3dccf3783c51468318e30d779416 \(pinned in components\/config\/versions\.ts\); refusing to use it$/);
+                assert.match(e.message, /^Gateway API v1\.2\.0 standard\/gateway\.networking\.k8s\.io_httproutes\.yaml \(https:\/\/raw\.githubusercontent\.com\/kubernetes-sigs\/gateway-api\/v1\.2\.0\/config\/crd\/standard\/gateway\.networking\.k8s\.io_httproutes\.yaml\): SHA-256 [0-9a-f]{64}, expected f8aff76af966cadfbf505776a5fb9f54f9ea3dccf3783c51468318e30d779416 \(pinned in components\/config\/versions\.ts\); refusing to use it\. Fix: a mirror \(\$K3S_CILIUM_ARTIFACT_MIRROR\) or proxy serving another file: repair it; the official file really changed: check its provenance, then update the pin in components\/config\/versions\.ts \(and \.\.\/shared\/upstream\/SHA256SUMS in CI\)$/);
                 assert.ok(!e.message.includes("\n"), "one line");
                 return true;
             });

@@ -106,7 +106,7 @@ describe("k3s node scripts: install.sh (pinned, digest-checked installer)", () =
         const wrong = "0".repeat(64);
         const r = sb.run(install, args("n", "server", "v1.33.5+k3s1", wrong), { env: env(sb) });
         assert.notStrictEqual(r.code, 0);
-        assert.strictEqual(r.stderr, `n: k3s: ERROR: k3s installer ${URL}: SHA-256 mismatch: expected ${wrong}, got ${INSTALLER_SHA256}; not running it\n`);
+        assert.strictEqual(r.stderr, `n: k3s: ERROR: k3s installer ${URL}: SHA-256 mismatch: expected ${wrong}, got ${INSTALLER_SHA256}; not running it. Fix: check this node's DNS and proxy (something altered the download); a commit URL never changes upstream, so change the pin in components/config/versions.ts only together with a new commit\n`);
         assert.deepStrictEqual(sb.calls().map(c => c.split(" ")[0]), ["curl"]);
         assert.ok(!fs.existsSync(path.join(sb.dir, "k3s-version")));
     });

@@ -46,7 +46,9 @@ export function sha256(bytes: Uint8Array): string {
 /** Pure: the one-line refusal for a digest mismatch, or undefined when the bytes are the pinned ones. */
 export function digestMismatch(a: PinnedArtifact, actual: string): string | undefined {
     return actual === a.sha256 ? undefined
-        : `${a.name} (${a.url}): SHA-256 ${actual}, expected ${a.sha256} (pinned in components/config/versions.ts); refusing to use it`;
+        : `${a.name} (${a.url}): SHA-256 ${actual}, expected ${a.sha256} (pinned in components/config/versions.ts); refusing to use it. ` +
+          `Fix: a mirror ($${ARTIFACT_MIRROR_ENV}) or proxy serving another file: repair it; the official file really changed: ` +
+          `check its provenance, then update the pin in components/config/versions.ts (and ../shared/upstream/SHA256SUMS in CI)`;
 }
 
 async function download(a: PinnedArtifact, mirror: string | undefined): Promise<Uint8Array> {

@@ -32,7 +32,7 @@ download_installer() {
         -o "$dest" "$INSTALLER_URL" || fatal "cannot download the k3s installer from $INSTALLER_URL"
     actual=$(sha256sum "$dest" | awk '{ print $1 }')
     [ "$actual" = "$INSTALLER_SHA256" ] ||
-        fatal "k3s installer $INSTALLER_URL: SHA-256 mismatch: expected $INSTALLER_SHA256, got $actual; not running it"
+        fatal "k3s installer $INSTALLER_URL: SHA-256 mismatch: expected $INSTALLER_SHA256, got $actual; not running it. Fix: check this node's DNS and proxy (something altered the download); a commit URL never changes upstream, so change the pin in components/config/versions.ts only together with a new commit"
 }
 
 main() {
