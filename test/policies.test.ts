@@ -116,7 +116,8 @@ describe("policies: the baseline set", () => {
         assert.deepStrictEqual(orderedFileNames(prod), [
             "01-allow-control-plane-connectivity.yaml", "02-host-allow-ssh.yaml", "03-host-allow-kube-api.yaml",
             "04-host-allow-cluster-datapath.yaml", "05-host-allow-etcd.yaml", "06-ep-default.yaml",
-            "07-allow-hubble-relay-to-agents.yaml", "08-allow-world-ingress-labelled.yaml",
+            "07-deny-cloud-metadata.yaml", "08-deny-cloud-metadata-kube-system.yaml", "09-deny-cloud-metadata-hcloud-csi.yaml",
+            "10-allow-hubble-relay-to-agents.yaml", "11-allow-world-ingress-labelled.yaml",
         ]);
     });
 

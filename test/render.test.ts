@@ -61,7 +61,7 @@ describe("npm run render", function () {
         for (const f of ["config.json", "nodes.json", "firewall.json", "commands.txt", "cilium/values.yaml", "gateway-api/crds.txt",
             "k3s/k3s-cilium-server-1/config.yaml", "k3s/k3s-cilium-agent-2/config.yaml", "k3s/k3s-cilium-agent-2/first-boot.yaml",
             "scripts/preflight.sh", "scripts/first-boot.sh", "scripts/agents-joined.sh",
-            "policies/01-allow-control-plane-connectivity.yaml", "policies/08-policy-enforcement.yaml"]) {
+            "policies/01-allow-control-plane-connectivity.yaml", "policies/07-deny-cloud-metadata.yaml", "policies/11-policy-enforcement.yaml"]) {
             assert.ok(prod.has(f), `prod lacks ${f}`);
         }
         assert.ok(!runs.local[0].has("firewall.json"), "firewall.json is prod-only");

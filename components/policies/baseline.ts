@@ -1,6 +1,7 @@
 import { ClusterConfig } from "../config";
 import { joiningNodesCidr, NodePortKind, NodeToNodePort, nodeToNodePorts } from "../cilium/datapath";
 import { loadBalancerPrivateAddress, usesLoadBalancer } from "../nodes";
+import { metadataDenyPolicies } from "./metadata";
 
 /** Label k3s puts on server nodes (kubeadm uses "" instead of "true"). */
 export const K3S_CONTROL_PLANE_LABEL = { key: "node-role.kubernetes.io/control-plane", value: "true" } as const;
@@ -58,6 +59,8 @@ export function baselinePolicies(config: ClusterConfig): BaselinePolicy[] {
             egress: [{ toEntities: ["all"] }],
         },
     });
+    // Endpoint-wide like ep-default, in its tier: the deny wins over its egress to all (components/policies/metadata.ts).
+    policies.push(...metadataDenyPolicies(config));
 
     if (c.hubble.relay) {
         policies.push({

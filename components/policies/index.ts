@@ -10,6 +10,7 @@ import { criticalTrafficArgs, ENFORCEMENT, enforcementChainTriggers, enforcement
 
 export * from "./baseline";
 export * from "./enforcement";
+export * from "./metadata";
 export * from "./rules";
 
 /**
