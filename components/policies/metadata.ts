@@ -82,7 +82,9 @@ export function complementSelectors(exempt: MetadataExemption): { named: string;
  * Audit mode: Cilium turns every policy drop, deny included, into an allow (policy.h `policy_can_egress`: under
  * POLICY_AUDIT_MODE `if (IS_ERR(ret)) { ret = CTX_ACT_OK; *audited = 1; }`; docs gettingstarted/policy-creation.rst
  * "When Policy Audit Mode is enabled, no network policy is enforced"). So this closes the hole only once enforcing;
- * in audit mode it only marks the flows (Hubble verdict AUDIT).
+ * in audit mode it only marks the flows (Hubble verdict AUDIT). Nothing on the node stands in for it: with kernel
+ * ≥ 5.10, kube-proxy replacement and eBPF masquerade (this datapath) Cilium uses eBPF host routing, which "fully
+ * bypass[es] iptables and the upper host stack" (docs.cilium.io operations/performance/tuning, "eBPF Host-Routing").
  */
 export function metadataDenyPolicies(config: ClusterConfig): BaselinePolicy[] {
     const rule = { egressDeny: [{ toCIDR: [CLOUD_METADATA_CIDR] }], enableDefaultDeny: { egress: false, ingress: false } };
