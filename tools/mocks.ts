@@ -74,7 +74,8 @@ export function mockState(type: string, name: string, inputs: any): Record<strin
         case "hcloud:index/server:Server": {
             const n = ordinal(name);
             const agent = name.includes("-agent-");
-            return { ...inputs, ipv4Address: agent ? MOCK_ADDRESSES.agentIpv4(n) : MOCK_ADDRESSES.serverIpv4(n),
+            // status: what the provider reads after creating and starting a server (components/nodes/hetzner.ts).
+            return { ...inputs, status: "running", ipv4Address: agent ? MOCK_ADDRESSES.agentIpv4(n) : MOCK_ADDRESSES.serverIpv4(n),
                 ipv6Address: agent ? MOCK_ADDRESSES.agentIpv6(n) : MOCK_ADDRESSES.serverIpv6(n) };
         }
         case "hcloud:index/loadBalancer:LoadBalancer":

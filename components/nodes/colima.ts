@@ -64,6 +64,8 @@ export class ColimaNodes extends pulumi.ComponentResource implements ClusterNode
             sshAddress: ssh.apply(s => s.host),
             privateAddress: planned.privateAddress,
             // The pinned port, not the one in stdout: the program never depends on what the first start printed.
+            // No `poweredOn`: colima-up.sh read the host key over `colima ssh`, so a VM it started answered already,
+            // and a VM stopped since does not start by waiting: the host key check does not wait for it.
             connection: { host: ssh.apply(s => s.host), port: config.colima.sshPort, user: ssh.apply(s => s.user), privateKey, hostKey, hostKeyOrigin: "colima" },
             machine: this.vm,
         }];

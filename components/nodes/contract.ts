@@ -18,6 +18,11 @@ export interface SshConnection {
     hostKey?: pulumi.Input<string>;
     /** How the node got its pinned key: decides the fix an unknown key's error gives (components/shared/host-key-check.ts). */
     hostKeyOrigin?: "hetzner" | "colima";
+    /**
+     * The machine is powered on, so a node that does not answer yet is booting and worth waiting for before its
+     * host key is judged (components/shared/host-key-check.ts). Unset or false: no answer is no verdict at once.
+     */
+    poweredOn?: pulumi.Input<boolean>;
 }
 
 /** One machine as the k3s stage sees it, whichever provider made it. */

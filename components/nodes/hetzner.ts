@@ -248,7 +248,16 @@ export class HetznerNodes extends pulumi.ComponentResource implements ClusterNod
             sshAddress,
             privateAddress: p.privateAddress,
             publicIpv6Address: config.hetzner.publicIpv6 ? server.ipv6Address : undefined,
-            connection: { host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey, hostKeyOrigin: "hetzner" },
+            connection: {
+                host: sshAddress, port: 22, user: config.ssh.user, privateKey: this.sshPrivateKey, hostKeyOrigin: "hetzner",
+                // The create ends with a read after the server's create and start actions (terraform-provider-hcloud
+                // internal/server/resource.go @f81c9af resourceServerCreate: Action.WaitFor on the action and its
+                // NextActions, then resourceServerRead), so a new server is "running" (hetznercloud/hcloud-go@05d534c
+                // hcloud/server.go ServerStatusRunning) while it boots; "off" and the other states are not waited for.
+                // On an up without --refresh this is the state's last read: a server powered off outside Pulumi still
+                // reads "running" (and costs the wait) until `pulumi refresh`.
+                poweredOn: server.status.apply(status => status === "running"),
+            },
             machine: server,
         };
         node.connection.hostKey = config.hetzner.sshHostKeyAdoption

@@ -26,6 +26,14 @@ export function dialRetrySeconds(attempts: number): number {
 }
 
 /**
+ * Seconds the host key check waits for a powered-on node that does not answer yet (a new server booting): the
+ * first command's own dial budget (~561 s), i.e. the time the program already grants a booting server's sshd. Any
+ * shorter and a slow boot would again end in the provider's late "host key mismatch"; a node that answers within it
+ * costs nothing extra (its first command then connects at once instead of dialing through the same boot).
+ */
+export const HOST_KEY_WAIT_SECONDS = Math.round(dialRetrySeconds(WAIT_FOR_SSH_DIAL_ATTEMPTS));
+
+/**
  * The node's pinned host key, resolving only once the node has not presented another one (a quick ssh-keyscan on
  * `up`, components/shared/host-key-check.ts): an unknown key stops the run in seconds with one line and the fix,
  * instead of after the provider's dial retries. The value is the pinned key unchanged (no diff).
@@ -34,8 +42,8 @@ function pinnedHostKey(node: ClusterNode, hostKey: pulumi.Input<string>): pulumi
     const known = checkedKeys.get(node);
     if (known?.hostKey === hostKey) return known.checked;
     const c = node.connection;
-    const checked = pulumi.all([c.host, c.port, hostKey, node.machine.urn]).apply(([host, port, key, machineUrn]) =>
-        checkedHostKey({ node: node.name, host, port, origin: c.hostKeyOrigin, machineUrn }, key));
+    const checked = pulumi.all([c.host, c.port, hostKey, node.machine.urn, c.poweredOn ?? false]).apply(([host, port, key, machineUrn, poweredOn]) =>
+        checkedHostKey({ node: node.name, host, port, origin: c.hostKeyOrigin, machineUrn, poweredOn }, key, HOST_KEY_WAIT_SECONDS));
     checkedKeys.set(node, { hostKey, checked });
     return checked;
 }
