@@ -94,6 +94,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean; prefet
         "hcloud:index/loadBalancerTarget:LoadBalancerTarget": "loadBalancerTarget",
         "tls:index/privateKey:PrivateKey": "localKey",
         "random:index/randomPassword:RandomPassword": "localKey",
+        "random:index/randomString:RandomString": "localKey",
         "tls:index/selfSignedCert:SelfSignedCert": "localKey",
         "tls:index/certRequest:CertRequest": "localKey",
         "tls:index/locallySignedCert:LocallySignedCert": "localKey",

@@ -6,39 +6,102 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { Graph, runProgram } from "./harness";
-import { AGENTS_JOINED_TIMEOUT_SECONDS, FIRST_BOOT } from "../components/k3s";
+import { Graph, MOCK_BOOTSTRAP_TOKEN, runProgram } from "./harness";
+import { AGENTS_JOINED_TIMEOUT_SECONDS, BOOTSTRAP_TOKEN_TTL_SECONDS, FIRST_BOOT } from "../components/k3s";
 import { parseScriptCommands } from "../components/shared/script";
 import { sandbox, scriptPath } from "./shell";
+import { numericId } from "../tools/mocks";
 
 const SCRIPT = scriptPath("k3s", "agents-joined.sh");
-// `k3s kubectl get nodes -o jsonpath=…`: one "<name> <kubeletVersion>" line per registered node, from $STUB_DIR/nodes.
-const K3S = `log "k3s $*"; cat "$STUB_DIR/nodes" 2>/dev/null || true`;
+const TOKEN = "abcdef.0123456789abcdef";
+const TTL = 3600;
+/**
+ * A k3s with the bootstrap-token Secret in $STUB_DIR/secret, behaving as upstream (k3s-io/k3s pkg/cli/token/token.go
+ * @0678ae9): `token create` refuses an existing id, `token delete <id>` removes it. `kubectl get secret` prints its
+ * name if it exists; `kubectl get nodes -o jsonpath=…` one "<name> <kubeletVersion>" line per node from $STUB_DIR/nodes.
+ */
+const K3S = `log "k3s $*"
+secret="$STUB_DIR/secret"
+case "$1 $2" in
+    "kubectl -n") cat "$secret" 2>/dev/null || true ;;
+    "token delete") [ -f "$secret" ] || { echo "not found" >&2; exit 1; }; rm -f "$secret" ;;
+    "token create")
+        [ ! -f "$secret" ] || { echo "a token with id \"abcdef\" already exists" >&2; exit 1; }
+        [ -z "\${FAIL_CREATE:-}" ] || { echo "connection refused" >&2; exit 1; }
+        echo "secret/bootstrap-token-abcdef" > "$secret"; echo "K10hash::\${!#}" ;;
+    *) cat "$STUB_DIR/nodes" 2>/dev/null || true ;;
+esac`;
+const run = (sb: ReturnType<typeof sandbox>, timeout: number, agents: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) =>
+    sb.run(SCRIPT, ["s1", "v1.33.5+k3s1", timeout, FIRST_BOOT.log, TTL, ...agents], { stdin: opts.stdin ?? `${TOKEN}\n`, env: opts.env });
+const CREATE = `k3s token create --ttl ${TTL}s --description k3s-cilium first-boot agents (agents-joined) ${TOKEN}`;
+const LOOKUP = "k3s kubectl -n kube-system get secret bootstrap-token-abcdef --ignore-not-found -o name";
 
 describe("agents-joined.sh: one bounded wait for every first-boot agent", () => {
     it("passes once every listed agent is registered at the version", () => {
         const sb = sandbox();
         sb.stub("k3s", K3S);
         fs.writeFileSync(path.join(sb.dir, "nodes"), "s1 v1.33.5+k3s1\na1 v1.33.5+k3s1\na2 v1.33.5+k3s1\n");
-        const r = sb.run(SCRIPT, ["s1", "v1.33.5+k3s1", 5, FIRST_BOOT.log, "a1", "a2"]);
+        const r = run(sb, 5, ["a1", "a2"]);
         assert.strictEqual(r.code, 0, r.stderr);
-        assert.strictEqual(r.stdout, "s1: agents-joined: all 2 agents registered at v1.33.5+k3s1\n");
+        assert.strictEqual(r.stdout, `s1: agents-joined: bootstrap token abcdef valid for ${TTL}s\ns1: agents-joined: all 2 agents registered at v1.33.5+k3s1\n`);
+        assert.ok(!r.stdout.includes("0123456789abcdef"), "the token's secret half is never printed");
+    });
+
+    it("registers the bootstrap token (stdin) with the TTL before it looks for agents", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        const r = run(sb, 5, ["a1"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        const calls = sb.calls();
+        assert.deepStrictEqual(calls.slice(0, 2), [LOOKUP, CREATE]);
+        assert.ok(calls[2].startsWith("k3s kubectl get nodes"), calls.join("\n"));
+        assert.strictEqual(fs.readFileSync(path.join(sb.dir, "secret"), "utf8"), "secret/bootstrap-token-abcdef\n");
+    });
+
+    it("idempotent: a re-run deletes the existing token and creates it again with a fresh TTL (create alone refuses an existing id)", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        assert.strictEqual(run(sb, 5, ["a1"]).code, 0);
+        const second = run(sb, 5, ["a1"]);
+        assert.strictEqual(second.code, 0, second.stderr);
+        const calls = sb.calls();
+        assert.deepStrictEqual(calls.slice(calls.indexOf(CREATE) + 2, calls.indexOf(CREATE) + 5),
+            [LOOKUP, "k3s token delete abcdef", CREATE]);
+        assert.strictEqual(fs.readFileSync(path.join(sb.dir, "secret"), "utf8"), "secret/bootstrap-token-abcdef\n");
+    });
+
+    it("no bootstrap token on stdin, or one k3s refuses: one line, and no wait for agents that cannot join", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        for (const stdin of ["", "agent-token-0123456789\n", "ABCDEF.0123456789abcdef\n"]) {
+            const r = run(sb, 5, ["a1"], { stdin });
+            assert.strictEqual(r.code, 1, stdin);
+            assert.strictEqual(r.stderr, "s1: agents-joined: ERROR: no bootstrap token (<id>.<secret>, [a-z0-9]{6}.[a-z0-9]{16}) on stdin; agents cannot join\n");
+        }
+        assert.deepStrictEqual(sb.calls(), []);
+        const failed = run(sb, 5, ["a1"], { env: { FAIL_CREATE: "1" } });
+        assert.strictEqual(failed.code, 1);
+        assert.strictEqual(failed.stderr.trim().split("\n").pop(), "s1: agents-joined: ERROR: cannot create bootstrap token abcdef (k3s token create); agents cannot join");
+        assert.ok(!sb.calls().some(c => c.startsWith("k3s kubectl get nodes")), "no wait after a failed registration");
     });
 
     it("waits while an agent is missing, then passes when it registers", () => {
         const sb = sandbox();
         // The node list gains a2 on the third call.
-        sb.stub("k3s", `n=$(wc -l < "$STUB_DIR/calls.log"); log "k3s $*"; echo "a1 v1.33.5+k3s1"; [ "$n" -lt 2 ] || echo "a2 v1.33.5+k3s1"`);
-        const r = sb.run(SCRIPT, ["s1", "v1.33.5+k3s1", 30, FIRST_BOOT.log, "a1", "a2"]);
+        // The node list gains a2 on the third poll (after the token lookup and create).
+        sb.stub("k3s", `n=$(wc -l < "$STUB_DIR/calls.log"); log "k3s $*"; [ "$1" = kubectl ] && [ "$2" = get ] || exit 0; echo "a1 v1.33.5+k3s1"; [ "$n" -lt 4 ] || echo "a2 v1.33.5+k3s1"`);
+        const r = run(sb, 30, ["a1", "a2"]);
         assert.strictEqual(r.code, 0, r.stderr);
-        assert.strictEqual(sb.calls().length, 3, "polled until a2 appeared");
+        assert.strictEqual(sb.calls().filter(c => c.startsWith("k3s kubectl get nodes")).length, 3, "polled until a2 appeared");
     });
 
     it("on timeout names every missing agent, what its kubelet reports, and where to look on it; one line", () => {
         const sb = sandbox();
         sb.stub("k3s", K3S);
         fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\na2 v1.32.9+k3s1\n");
-        const r = sb.run(SCRIPT, ["s1", "v1.33.5+k3s1", 0, FIRST_BOOT.log, "a1", "a2", "a3"]);
+        const r = run(sb, 0, ["a1", "a2", "a3"]);
         assert.strictEqual(r.code, 1);
         assert.strictEqual(r.stderr.trim().split("\n").length, 1, r.stderr);
         assert.strictEqual(r.stderr.trim(), "s1: agents-joined: ERROR: after 0s 2 of 3 agents not registered at v1.33.5+k3s1: "
@@ -54,7 +117,7 @@ describe("agents-joined in the graph (prod 3+2)", () => {
         const joined = g.get("k3s-cilium-agents-joined");
         assert.strictEqual(joined.inputs.update, joined.inputs.create, "a new agent list or version waits again");
         assert.deepStrictEqual(parseScriptCommands(joined.inputs.create)!.map(s => `${s.name}${s.args}`),
-            [`agents-joined.sh k3s-cilium-server-1 v1.33.5+k3s1 ${AGENTS_JOINED_TIMEOUT_SECONDS} ${FIRST_BOOT.log} k3s-cilium-agent-1 k3s-cilium-agent-2`]);
+            [`agents-joined.sh k3s-cilium-server-1 v1.33.5+k3s1 ${AGENTS_JOINED_TIMEOUT_SECONDS} ${FIRST_BOOT.log} ${BOOTSTRAP_TOKEN_TTL_SECONDS} k3s-cilium-agent-1 k3s-cilium-agent-2`]);
         assert.strictEqual(joined.deletedWith, g.get("k3s-cilium-server-1", "hcloud:index/server:Server").urn);
         assert.ok(g.dependsOn(joined, g.get("k3s-cilium-api-ready")));
         for (const a of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"]) {
@@ -63,6 +126,17 @@ describe("agents-joined in the graph (prod 3+2)", () => {
             assert.ok(g.dependsOn(g.get(`${a}-enforce-verify`), joined), `${a}-enforce-verify after the join`);
         }
         assert.ok(!g.dependsOn(joined, g.get("k3s-cilium-server-2-install")), "agents do not queue behind the serial server joins");
+    });
+
+    it("registers the stack's bootstrap token (secret stdin, the one in the agents' user data) for longer than it waits; again when an agent's machine is replaced", () => {
+        const joined = g.get("k3s-cilium-agents-joined");
+        assert.strictEqual(joined.inputs.stdin, MOCK_BOOTSTRAP_TOKEN);
+        assert.ok(joined.secretInputs.includes("stdin") && joined.additionalSecretOutputs.includes("stdin"), "stdin secret");
+        assert.ok(BOOTSTRAP_TOKEN_TTL_SECONDS > AGENTS_JOINED_TIMEOUT_SECONDS, "the token outlives the wait for the agents that use it");
+        // A replaced agent (same name, new machine) boots with the same, long-expired token: triggers (the machines'
+        // ids) replace the command, so `create` registers the token again.
+        assert.deepStrictEqual(joined.inputs.triggers,
+            ["k3s-cilium-agent-1", "k3s-cilium-agent-2"].map(numericId));
     });
 
     it("K3sCluster makes the machines (their user data needs its agent token), yet tokens and machines keep their URNs", () => {

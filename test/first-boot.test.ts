@@ -20,7 +20,8 @@ import { K3S_AGENT_FLAGS } from "./contracts/k3s-flags";
 import { sandbox, scriptPath } from "./shell";
 
 const HOST_KEY = { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nhost\n-----END OPENSSH PRIVATE KEY-----\n", publicKey: "ssh-ed25519 AAAAhost" };
-const TOKEN = "agent-token-0123456789";
+// A bootstrap token (<id>.<secret>): the only token first-boot user data takes (components/k3s/bootstrap-token.ts).
+const TOKEN = "abcdef.0123456789abcdef";
 
 function prodConfig(overrides: Record<string, unknown> = {}): ClusterConfig {
     const r = validateConfig(stackConfig("prod", overrides), { stack: "prod", hcloudTokenSet: true });
@@ -56,7 +57,7 @@ describe("first boot: agent user data against cloud-init's contract", () => {
             assert.strictEqual(f.owner, "root:root");
         }
         assert.deepStrictEqual([...byName.keys()].sort(), [...FIRST_BOOT_SCRIPTS, "first-boot.sh", "config.yaml"].sort());
-        assert.strictEqual(decodePerms(byName.get("config.yaml")!.permissions), 0o600, "config.yaml carries the agent token");
+        assert.strictEqual(decodePerms(byName.get("config.yaml")!.permissions), 0o600, "config.yaml carries the bootstrap token");
         for (const name of [...FIRST_BOOT_SCRIPTS, "first-boot.sh"]) {
             assert.strictEqual(decodePerms(byName.get(name)!.permissions), 0o700, name);
             // The real files, prelude in place, byte for byte as cloud-init writes them: first boot runs what the SSH path sends.
@@ -79,12 +80,15 @@ describe("first boot: agent user data against cloud-init's contract", () => {
         assert.ok(written.includes(String(cmd[1])), "the command runs a file write_files wrote");
     });
 
-    it("config.yaml: only k3s agent flags, the agent token and never the server token, the join URL", () => {
+    it("config.yaml: only k3s agent flags, the bootstrap token (neither the agent nor the server token), the join URL", () => {
         const file = (doc.write_files as { path: string; content: string; encoding?: string }[]).find(f => f.path.endsWith("/config.yaml"))!;
         const agent = YAML.parse(writtenContent(file.content, file.encoding).toString("utf8")) as Record<string, unknown>;
         for (const key of Object.keys(agent)) assert.ok(K3S_AGENT_FLAGS.has(key), `k3s agent does not define ${key}`);
         assert.strictEqual(agent.token, TOKEN);
         assert.ok(!("agent-token" in agent));
+        // A long-lived token is refused: user data stays readable at the metadata service after the join.
+        assert.throws(() => firstBootConfig(config, { name: "a", privateAddress: "10.0.1.100" }, "https://10.0.1.2:6443", "agent-token-0123456789"),
+            /first-boot user data takes only a bootstrap token/);
         assert.strictEqual(agent.server, "https://10.0.1.2:6443");
         // prod is dual-stack: the public IPv6 half is filled in on the machine by first-boot.sh.
         assert.strictEqual(agent["node-ip"], `10.0.1.100,${FIRST_BOOT.ipv6Placeholder}`);

@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
+import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_BOOTSTRAP_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
 import { numericId } from "../tools/mocks";
 import { FIRST_BOOT } from "../components/k3s/first-boot";
 import { CILIUM_NODE_IMAGES } from "../components/cilium/images";
@@ -214,12 +214,17 @@ describe("k3s: secrets", () => {
     let g: Graph;
     before(async () => { g = await runProgram({ stack: "prod" }); });
 
-    it("an agent's user data carries the agent token, never the server token, and is a secret input of its machine", () => {
+    it("an agent's user data carries the bootstrap token, never the agent or the server token, and is a secret input of its machine", () => {
+        // Hetzner serves user data unauthenticated for the machine's life (169.254.169.254/hetzner/v1/userdata):
+        // only a token that expires after the join window may be in it (components/k3s/bootstrap-token.ts).
         for (const n of AGENTS) {
             const machine = g.get(n, "hcloud:index/server:Server");
             assert.ok(machine.secretInputs.includes("userData"), `${n}: userData not secret`);
             const files = YAML.parse(machine.inputs.userData, { version: "1.1" }).write_files as { path: string; content: string }[];
-            assert.strictEqual(YAML.parse(files.find(f => f.path.endsWith("/config.yaml"))!.content).token, MOCK_AGENT_TOKEN);
+            const token = YAML.parse(files.find(f => f.path.endsWith("/config.yaml"))!.content).token;
+            assert.strictEqual(token, MOCK_BOOTSTRAP_TOKEN);
+            assert.match(token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/, "k8s.io/cluster-bootstrap BootstrapTokenPattern");
+            assert.ok(!machine.inputs.userData.includes(MOCK_AGENT_TOKEN), `${n}: the long-lived agent token must never be in user data`);
             assert.ok(!machine.inputs.userData.includes(MOCK_TOKEN), `${n}: the server token must never reach an agent`);
         }
         for (const n of SERVERS) assert.ok(!g.get(n, "hcloud:index/server:Server").inputs.userData.includes(MOCK_AGENT_TOKEN), n);
@@ -241,7 +246,7 @@ describe("k3s: secrets", () => {
         }
         for (const cmd of g.ofType("command:remote:Command")) {
             for (const field of ["create", "update", "delete"]) {
-                for (const secret of [MOCK_TOKEN, MOCK_AGENT_TOKEN]) {
+                for (const secret of [MOCK_TOKEN, MOCK_AGENT_TOKEN, MOCK_BOOTSTRAP_TOKEN]) {
                     assert.ok(!String(cmd.inputs[field] ?? "").includes(secret), `${cmd.name}.${field} carries a token`);
                 }
             }

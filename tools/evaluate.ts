@@ -15,7 +15,7 @@ import { mockState, numericId } from "./mocks";
 import { ROOT, stackConfig } from "./stack-file";
 
 export { Graph, RecordedResource } from "./graph";
-export { COLIMA_HOST_KEY_FIXTURE, COLIMA_KEY_FIXTURE, colimaSshConfigFixture, k3sKubeconfigFixture, MOCK_ADDRESSES, MOCK_AGENT_TOKEN, MOCK_KEY, MOCK_TOKEN, mockHostKey } from "./mocks";
+export { COLIMA_HOST_KEY_FIXTURE, COLIMA_KEY_FIXTURE, colimaSshConfigFixture, k3sKubeconfigFixture, MOCK_ADDRESSES, MOCK_AGENT_TOKEN, MOCK_BOOTSTRAP_TOKEN, MOCK_KEY, MOCK_TOKEN, mockHostKey } from "./mocks";
 export { listStacks, readStackFile, ROOT, stackConfig, stackFilePath } from "./stack-file";
 /** Third-party files for offline runs (README there); also the program's artifact mirror under mocks. */
 export const SHARED_UPSTREAM = path.resolve(ROOT, "..", "shared", "upstream");

@@ -13,6 +13,9 @@ const DATA = path.join(ROOT, "tools", "mock-data");
 
 export const MOCK_TOKEN = "mock-k3s-token-0000000000000000";
 export const MOCK_AGENT_TOKEN = "mock-k3s-agent-token-00000000000";
+/** The bootstrap token's random value (22 of [a-z0-9]) and the token made of it (`<id>.<secret>`). */
+export const MOCK_BOOTSTRAP_RANDOM = "mockid0bootstrap000000";
+export const MOCK_BOOTSTRAP_TOKEN = "mockid.0bootstrap000000";
 export const MOCK_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nmock-private-key\n-----END OPENSSH PRIVATE KEY-----\n";
 export const COLIMA_KEY_FIXTURE = path.join(DATA, "colima-identity");
 export function k3sKubeconfigFixture(): string {
@@ -91,6 +94,8 @@ export function mockState(type: string, name: string, inputs: any): Record<strin
             return { ...inputs, certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\nmock-${name}\n-----END CERTIFICATE REQUEST-----\n` };
         case "random:index/randomPassword:RandomPassword":
             return { ...inputs, result: name.endsWith("-agent-token") ? MOCK_AGENT_TOKEN : MOCK_TOKEN };
+        case "random:index/randomString:RandomString":
+            return { ...inputs, result: name.endsWith("-bootstrap-token") ? MOCK_BOOTSTRAP_RANDOM : "mockrandomstring" };
         case "command:local:Command":
             // colima-up.sh prints the ssh-config, then the guest's host key on a marker line.
             return { ...inputs, stdout: `${colimaSshConfigFixture()}# k3s-cilium host-key: ${COLIMA_HOST_KEY_FIXTURE}\n`, stderr: "" };

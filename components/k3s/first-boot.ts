@@ -1,6 +1,7 @@
 /**
  * Agents install k3s and join from first-boot user data (issue #18): the program renders, per agent, the cloud-init
- * `write_files` entries (the real scripts under components/k3s/scripts, and the agent's config.yaml with its token)
+ * `write_files` entries (the real scripts under components/k3s/scripts, and the agent's config.yaml with the
+ * short-lived bootstrap token, bootstrap-token.ts)
  * and one `runcmd` entry that runs first-boot.sh. No Pulumi command holds an SSH session while an agent boots,
  * downloads and joins; one command on the first server waits for all of them (agents-joined.sh).
  *
@@ -25,6 +26,7 @@ import { K3S_INSTALLER } from "../config/versions";
 import { tunnelRequirement } from "../cilium/datapath";
 import { nodeImages } from "../cilium/images";
 import { loadScript } from "../shared/script";
+import { BOOTSTRAP_TOKEN_PATTERN } from "./bootstrap-token";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
 
 const script = (name: string) => loadScript(__dirname, name);
@@ -73,16 +75,19 @@ export interface FirstBootNode {
 
 /**
  * An agent's config.yaml as first boot writes it: the same keys as the SSH path (k3sNodeConfig, agent role), the
- * agent token, and with `ipv6` on the placeholder for the public IPv6 half of node-ip.
+ * stack's bootstrap token as its `token` (never the agent token: user data stays readable at the metadata service
+ * for the machine's life, the bootstrap token is worthless once it expired, bootstrap-token.ts), and with `ipv6` on
+ * the placeholder for the public IPv6 half of node-ip.
  */
-export function firstBootConfig(config: ClusterConfig, node: FirstBootNode, joinUrl: string, agentToken: string): string {
+export function firstBootConfig(config: ClusterConfig, node: FirstBootNode, joinUrl: string, bootstrapToken: string): string {
+    if (!BOOTSTRAP_TOKEN_PATTERN.test(bootstrapToken)) throw new Error("first-boot user data takes only a bootstrap token (<id>.<secret>)");
     const nodeConfig = k3sNodeConfig(config, {
         name: node.name, role: "agent", privateAddress: node.privateAddress,
         publicIpv6Address: config.network.ipv6 ? FIRST_BOOT.ipv6Placeholder : undefined,
         isFirstServer: false, joinUrl, tlsSans: [],
     });
-    // Agents never carry the server token: k3sTokenKeys gives an agent only the agent token.
-    return renderK3sConfig(nodeConfig, "agent", { server: "", agent: agentToken });
+    // k3sTokenKeys gives an agent only its `token`: here the bootstrap token, neither the server nor the agent token.
+    return renderK3sConfig(nodeConfig, "agent", { server: "", agent: bootstrapToken });
 }
 
 const encoded = new Map<string, string>();
@@ -103,7 +108,7 @@ export function gzipBase64(text: string): string {
     return out;
 }
 
-/** The first-boot part of one agent's user data (pure; the caller keeps it secret: config.yaml has the token). */
+/** The first-boot part of one agent's user data (pure; the caller keeps it secret: config.yaml has the bootstrap token). */
 export function agentFirstBoot(config: ClusterConfig, node: FirstBootNode, configYaml: string): FirstBoot {
     const path = (name: string) => `${FIRST_BOOT.dir}/${name}`;
     const scriptFile = (name: string): CloudInitFile =>

@@ -9,9 +9,10 @@ import { loadScript, scriptCommand } from "../shared/script";
 import { PlannedNode, serviceHost } from "../nodes/plan";
 import { agentBatches, agentBatchSize, batchCommands, isK3sUpgrade, plainAndConditional } from "./agent-upgrade";
 import { joinUrl, rewriteKubeconfig } from "./config";
+import { BOOTSTRAP_TOKEN_RANDOM_LENGTH, BOOTSTRAP_TOKEN_TTL_SECONDS, bootstrapToken } from "./bootstrap-token";
 import { agentFirstBoot, FIRST_BOOT, FirstBoot, firstBootConfig } from "./first-boot";
 import { agentConverge, NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
-import { agentDrain, serverLeaves } from "./removal";
+import { agentDrain, machineId, serverLeaves } from "./removal";
 
 export * from "./config";
 export * from "./node-steps";
@@ -21,6 +22,7 @@ export * from "./lifecycle";
 export * from "./previous-state";
 export * from "./removal";
 export * from "./first-boot";
+export * from "./bootstrap-token";
 
 /** Gives a planned node's first-boot user data (secret), or undefined for a node set up over SSH. */
 export type FirstBootSource = (node: PlannedNode) => pulumi.Output<FirstBoot> | undefined;
@@ -68,8 +70,13 @@ export class K3sCluster extends pulumi.ComponentResource {
     readonly provider: k8s.Provider;
     /** Server token (secret). */
     readonly token: pulumi.Output<string>;
-    /** Agent token (secret): the only token agents receive. */
+    /** Agent token (secret): the only long-lived token agents receive (over SSH, never in user data). */
     readonly agentToken: pulumi.Output<string>;
+    /**
+     * Bootstrap token (secret): what first-boot agents' user data carries, valid only while they join; undefined
+     * when no machine takes user data (Colima).
+     */
+    readonly bootstrapToken?: pulumi.Output<string>;
     readonly firstServer: ClusterNode;
     /** The machines (made by this component when `args.machines` is a function). */
     readonly machines: ClusterNodes;
@@ -85,16 +92,28 @@ export class K3sCluster extends pulumi.ComponentResource {
         // Agents join with their own token (k3s `agent-token`), never the server token: see k3sTokenKeys.
         const agentToken = new random.RandomPassword(`${config.clusterName}-k3s-agent-token`, { length: 64, special: false }, { parent });
         this.agentToken = pulumi.secret(agentToken.result);
-
-        // The machines are made here when the nodes stage takes first-boot user data, so that it can carry the agent
-        // token this component owns; the nodes stage's resources keep their own parents (and URNs).
+        // The machines are made here when the nodes stage takes first-boot user data, so that it can carry the
+        // bootstrap token this component owns; the nodes stage's resources keep their own parents (and URNs).
         const plannedUrl = joinUrl(serviceHost(config), config.apiPort);
         const firstBootAgents = new Set<string>();
-        const machines = typeof args.machines === "function" ? args.machines(p => {
-            if (p.role !== "agent") return undefined;
-            firstBootAgents.add(p.name);
-            return pulumi.secret(this.agentToken.apply(t => agentFirstBoot(config, p, firstBootConfig(config, p, plannedUrl, t))));
-        }) : args.machines;
+        const makeMachines = args.machines;
+        let machines: ClusterNodes;
+        if (typeof makeMachines === "function") {
+            // First-boot agents' user data carries a bootstrap token, not the agent token (bootstrap-token.ts): the
+            // same value for the stack's life, registered on the first server with a TTL whenever agents-joined runs.
+            const random22 = new random.RandomString(`${config.clusterName}-k3s-bootstrap-token`, {
+                length: BOOTSTRAP_TOKEN_RANDOM_LENGTH, upper: false, special: false, lower: true, numeric: true,
+            }, { parent, additionalSecretOutputs: ["result"] });
+            const joinToken = pulumi.secret(random22.result.apply(bootstrapToken));
+            this.bootstrapToken = joinToken;
+            machines = makeMachines(p => {
+                if (p.role !== "agent") return undefined;
+                firstBootAgents.add(p.name);
+                return pulumi.secret(joinToken.apply(t => agentFirstBoot(config, p, firstBootConfig(config, p, plannedUrl, t))));
+            });
+        } else {
+            machines = makeMachines;
+        }
         this.machines = machines;
 
         const servers = machines.nodes.filter(n => n.role === "server");
@@ -180,11 +199,17 @@ export class K3sCluster extends pulumi.ComponentResource {
         if (!joiners.length) return ready;
         // One bounded wait on the first server for every first-boot agent (registered at the version), instead of an
         // SSH session per agent; it runs again when the list or the version changes, after the batches' uncordons.
+        // It first registers the bootstrap token (stdin) with its TTL, so agents can join only from then on and only
+        // for the TTL. It also runs again (triggers) when an agent's machine is replaced under the same name: the
+        // new machine's user data carries the same token, which has long expired by then.
         const waitCmd = scriptCommand(script("agents-joined.sh"), [this.firstServer.name, config.versions.k3s,
-            AGENTS_JOINED_TIMEOUT_SECONDS, FIRST_BOOT.log, ...joiners.map(a => a.name)]);
-        const joined = nodeCommand(`${config.clusterName}-agents-joined`, { node: this.firstServer, create: waitCmd, update: waitCmd }, {
+            AGENTS_JOINED_TIMEOUT_SECONDS, FIRST_BOOT.log, BOOTSTRAP_TOKEN_TTL_SECONDS, ...joiners.map(a => a.name)]);
+        const joined = nodeCommand(`${config.clusterName}-agents-joined`, {
+            node: this.firstServer, create: waitCmd, update: waitCmd, stdin: this.bootstrapToken!,
+            triggers: joiners.map(a => machineId(a)),
+        }, {
             parent, dependsOn: [this.apiReady, ...uncordons, ...joiners.map(a => a.machine)],
-            customTimeouts: { create: "20m", update: "20m" },
+            additionalSecretOutputs: ["stdin"], customTimeouts: { create: "20m", update: "20m" },
         });
         for (const a of joiners) ready[a.name] = joined;
         return ready;

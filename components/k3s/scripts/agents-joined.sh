@@ -4,20 +4,44 @@
 # not required here: on a first install a node is NotReady until Cilium runs on it (no CNI), and the chart comes
 # after the API; the enforcement verification checks every node Ready later. On timeout it names every missing
 # agent, what its kubelet reports, and where to look on it (the first-boot log, cloud-init's status).
-# Usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <agent-node>...
+# Before it waits, it registers the stack's bootstrap token (first line of stdin; the one agents' user data carries)
+# with a TTL, so agents can join from now on and for <token-ttl-seconds> only (components/k3s/bootstrap-token.ts).
+# Idempotent: an existing token of the same id is deleted first, since `k3s token create` refuses an existing id
+# (k3s-io/k3s pkg/cli/token/token.go @0678ae9: "a token with id %q already exists"), so every run starts a new TTL.
+# Usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>... <token
 set -euo pipefail
 
 INTERVAL=${INTERVAL:-3}
 
-if [ "$#" -lt 5 ]; then
-    echo "usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <agent-node>..." >&2
+if [ "$#" -lt 6 ]; then
+    echo "usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>... <token" >&2
     exit 2
 fi
-NODE=$1 VERSION=$2 TIMEOUT=$3 LOG=$4
-shift 4
+NODE=$1 VERSION=$2 TIMEOUT=$3 LOG=$4 TOKEN_TTL=$5
+shift 5
+TOKEN=""
+read -r TOKEN || true
 
 LOG_TAG="agents-joined"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+
+# k8s.io/cluster-bootstrap BootstrapTokenPattern; the id names the Secret (bootstrap-token-<id>) and `k3s token delete`.
+valid_token() { [[ $TOKEN =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]]; }
+
+# Registers TOKEN with a fresh TTL. The token goes on the k3s CLI's command line (the CLI takes it from no other
+# source), which only root on this server sees, for the second the CLI runs; its output (the token again) is dropped.
+register_token() {
+    local id=${TOKEN%%.*} existing
+    existing=$(as_root timeout 60 k3s kubectl -n kube-system get secret "bootstrap-token-$id" --ignore-not-found -o name) ||
+        fatal "cannot read bootstrap token $id (k3s kubectl -n kube-system get secret bootstrap-token-$id); agents cannot join"
+    if [ -n "$existing" ]; then
+        as_root timeout 60 k3s token delete "$id" >/dev/null || fatal "cannot delete the previous bootstrap token $id (k3s token delete $id)"
+    fi
+    # Flags before the token: the create command does not reorder arguments (pkg/cli/cmds/token.go SkipArgReorder).
+    as_root timeout 60 k3s token create --ttl "${TOKEN_TTL}s" --description "k3s-cilium first-boot agents (agents-joined)" "$TOKEN" >/dev/null ||
+        fatal "cannot create bootstrap token $id (k3s token create); agents cannot join"
+    info "bootstrap token $id valid for ${TOKEN_TTL}s"
+}
 
 # "<node> <kubeletVersion>" for every registered node.
 registered() {
@@ -34,6 +58,8 @@ missing() {
 }
 
 main() {
+    valid_token || fatal "no bootstrap token (<id>.<secret>, [a-z0-9]{6}.[a-z0-9]{16}) on stdin; agents cannot join"
+    register_token
     local deadline=$((SECONDS + TIMEOUT)) nodes gone
     while :; do
         nodes=$(registered) || nodes=""

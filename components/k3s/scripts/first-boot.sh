@@ -8,7 +8,7 @@
 # config.yaml (dual-stack node-ip), the public IPv6 address is read from the interface (Hetzner configures the first
 # address of the server's /64, which is what the program's own rendering uses later: hcloud ipv6_address =
 # network + "1", hetznercloud/terraform-provider-hcloud internal/server/resource.go).
-# The staged config.yaml (it carries the agent token) is deleted once k3s runs with its copy. Then the Cilium node
+# The staged config.yaml (it carries the bootstrap token) is deleted once k3s runs with its copy. Then the Cilium node
 # images given after the start timeout are pulled (prefetch-images.sh: never fatal), before the chart needs them.
 # Usage: first-boot.sh <node-name> <dir> <min-kernel> <tunnel> <wireguard> <node-ip> <version> <installer-url> <installer-sha256> <start-timeout> [image...]
 set -euo pipefail
