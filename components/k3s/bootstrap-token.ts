@@ -23,6 +23,11 @@
  *   succeeds) of basic auth, x509 client certs and the apiserver's (pkg/authenticator/authenticator.go
  *   `FromArgs`/`Combine`, union.New), and pkg/nodepassword/validate.go @2a722cf checks that a client-cert
  *   ("node identity") request names its own node. So restarts and reboots after the token expired keep working.
+ *   pkg/agent/config/config.go (main) `getNodeNamedCrt` falls back from the client
+ *   certificate to the token only on a 401 ("when the node resource is deleted").
+ * - An agent that boots before the token is registered keeps asking: config.Get retries `get` every ~5 s (jittered)
+ *   until the server answers ("Waiting to retrieve agent configuration; server is not ready"), so it joins as soon as
+ *   agents-joined.sh registered the token, within first-boot.sh's start bound (FIRST_BOOT_START_TIMEOUT_SECONDS).
  * - pkg/cli/token/token.go @0678ae9 `create`: a chosen token is accepted (`k3s token create [token]`, kubeadm
  *   NewBootstrapTokenString); an existing id is refused ("a token with id %q already exists"); `delete` takes the id.
  *   pkg/cli/cmds/token.go @0208f16: `--ttl` (a Go duration) and `--description` flags, SkipArgReorder, so the flags
