@@ -87,6 +87,15 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
         assert.ok(!sb.calls().some(c => c.startsWith("k3s kubectl get nodes")), "no wait after a failed registration");
     });
 
+    it("usage: fewer than one agent is a usage error (exit 2), before anything runs", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        const r = sb.run(SCRIPT, ["s1", "v1.33.5+k3s1", 5, FIRST_BOOT.log, TTL], { stdin: `${TOKEN}\n` });
+        assert.strictEqual(r.code, 2);
+        assert.match(r.stderr, /^usage: agents-joined\.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>\.\.\. <token\n$/);
+        assert.deepStrictEqual(sb.calls(), []);
+    });
+
     it("waits while an agent is missing, then passes when it registers", () => {
         const sb = sandbox();
         // The node list gains a2 on the third call.

@@ -11,14 +11,11 @@
 # Usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>... <token
 set -euo pipefail
 
-INTERVAL=${INTERVAL:-3}
-
-if [ "$#" -lt 6 ]; then
-    echo "usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>... <token" >&2
-    exit 2
-fi
+USAGE="usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>... <token"
+[ "$#" -ge 6 ] || { echo "$USAGE" >&2; exit 2; }
 NODE=$1 VERSION=$2 TIMEOUT=$3 LOG=$4 TOKEN_TTL=$5
 shift 5
+INTERVAL=${INTERVAL:-3}
 TOKEN=""
 read -r TOKEN || true
 
