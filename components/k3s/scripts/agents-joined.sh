@@ -21,6 +21,7 @@ read -r TOKEN || true
 
 LOG_TAG="agents-joined"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
 # k8s.io/cluster-bootstrap BootstrapTokenPattern; the id names the Secret (bootstrap-token-<id>) and `k3s token delete`.
 valid_token() { [[ $TOKEN =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]]; }
@@ -54,19 +55,20 @@ missing() {
     done
 }
 
+# True once every agent is registered at VERSION; leaves the missing ones in GONE for the failure line.
+GONE=""
+all_registered() {
+    local nodes
+    nodes=$(registered) || nodes=""
+    GONE=$(missing "$nodes" "$@")
+    [ -z "$GONE" ]
+}
+
 main() {
     valid_token || fatal "no bootstrap token (<id>.<secret>, [a-z0-9]{6}.[a-z0-9]{16}) on stdin; agents cannot join"
     register_token
-    local deadline=$((SECONDS + TIMEOUT)) nodes gone
-    while :; do
-        nodes=$(registered) || nodes=""
-        gone=$(missing "$nodes" "$@")
-        [ -n "$gone" ] || break
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            fatal "after ${TIMEOUT}s $(wc -l <<<"$gone") of $# agents not registered at $VERSION: $(tr '\n' ' ' <<<"$gone")- on each: $LOG, cloud-init status --long, journalctl -u k3s-agent"
-        fi
-        sleep "$INTERVAL"
-    done
+    wait_until "$TIMEOUT" all_registered "$@" ||
+        fatal "after ${TIMEOUT}s $(wc -l <<<"$GONE") of $# agents not registered at $VERSION: $(tr '\n' ' ' <<<"$GONE")- on each: $LOG, cloud-init status --long, journalctl -u k3s-agent"
     info "all $# agents registered at $VERSION"
 }
 

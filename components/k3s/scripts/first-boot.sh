@@ -31,17 +31,12 @@ STAGED=""
 
 LOG_TAG="first-boot"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
 has_address() { ip -o addr show 2>/dev/null | grep -Fq " $1/"; }
 
-wait_for_node_ip() {
-    local deadline=$((SECONDS + ADDRESS_WAIT))
-    until has_address "$NODE_IP"; do
-        # preflight.sh reports the missing address with its own line.
-        [ "$SECONDS" -lt "$deadline" ] || return 0
-        sleep "$INTERVAL"
-    done
-}
+# preflight.sh reports a missing address with its own line, so running out of time here is not a failure.
+wait_for_node_ip() { wait_until "$ADDRESS_WAIT" has_address "$NODE_IP" || true; }
 
 # The one public IPv6 address: global scope, /64, not a ULA (fc00::/7), not temporary.
 public_ipv6() {
@@ -50,12 +45,14 @@ public_ipv6() {
         grep -Eiv '^f[cd]' || true
 }
 
+FOUND=""
+ipv6_found() { FOUND=$(public_ipv6) && [ -n "$FOUND" ]; }
+
 substitute_ipv6() {
-    local found deadline=$((SECONDS + ADDRESS_WAIT))
-    until found=$(public_ipv6) && [ -n "$found" ]; do
-        [ "$SECONDS" -lt "$deadline" ] || fatal "no public IPv6 /64 address after ${ADDRESS_WAIT}s for the dual-stack node-ip (see: ip -6 addr); k3s is not installed"
-        sleep "$INTERVAL"
-    done
+    local found
+    wait_until "$ADDRESS_WAIT" ipv6_found ||
+        fatal "no public IPv6 /64 address after ${ADDRESS_WAIT}s for the dual-stack node-ip (see: ip -6 addr); k3s is not installed"
+    found=$FOUND
     [ "$(wc -l <<<"$found")" -eq 1 ] || fatal "several public IPv6 /64 addresses ($(tr '\n' ' ' <<<"$found")); cannot choose the node-ip; k3s is not installed"
     sed "s|${IPV6_PLACEHOLDER}|${found}|g" "$STAGED" >"${STAGED}.v6"
     mv -f "${STAGED}.v6" "$STAGED"

@@ -19,6 +19,7 @@ shift 3
 
 LOG_TAG="prefetch"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
 
 # The same script again, as this process got it: the text of `bash -c` (as the program sends it) or the file.
 self() {
@@ -35,15 +36,14 @@ background() {
     fi
 }
 
+runtime_answers() { as_root k3s crictl info >/dev/null 2>&1; }
+
 foreground() {
-    local deadline=$((SECONDS + TIMEOUT)) image rc
-    until as_root k3s crictl info >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            info "k3s' container runtime did not answer within ${TIMEOUT}s; nothing pulled (the kubelet pulls the images when the pods start)"
-            return 0
-        fi
-        sleep "$INTERVAL"
-    done
+    local image rc
+    if ! wait_until "$TIMEOUT" runtime_answers; then
+        info "k3s' container runtime did not answer within ${TIMEOUT}s; nothing pulled (the kubelet pulls the images when the pods start)"
+        return 0
+    fi
     for image in "$@"; do
         rc=0
         as_root timeout "$TIMEOUT" k3s crictl pull "$image" >/dev/null 2>&1 || rc=$?
