@@ -46,6 +46,7 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     uncordon: s(5, 0, "assumption: the agent registers within seconds of its bounded start, then one kubectl uncordon (components/k3s/scripts/uncordon.sh)"),
     noCreate: s(0.1, 0, "source: pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go `Create` returns before dialing when `create` is unset (drain/leave hooks, agents' converge, batch drain/uncordon on a first install); 0.1 s is a rounding floor for the provider call"),
     firstBootAgent: s(64, 0, "assumption: on the agent itself, no Pulumi slot (components/k3s/scripts/first-boot.sh): the SSH path's boot (35) + preflight (2) + config (2) + joinAgent (25: download + start + registration) — the same assumptions, now run by cloud-init"),
+    bootstrapToken: s(2, 0, "assumption: one SSH round trip on the first server: k3s kubectl get secret, k3s token delete/create (register-bootstrap-token.sh)"),
     agentsJoined: s(5, 0, "assumption: one kubectl get nodes every 3 s on the first server (agents-joined.sh); once the API answers, agents that booted beside the servers register within seconds (k3s agent retries its server URL). While agents are still booting it holds one slot: modeled as starting when the last first boot ends"),
     gatewayApiCrd: s(2, 0, "assumption: server-side apply of one CRD"),
     datapathGuard: s(1, 0, "assumption: one SSH round trip"),
@@ -121,6 +122,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean; prefet
         if (n.endsWith("-upgrade-drain")) return ["upgradeDrain"];
         if (n.endsWith("-uncordon")) return ["uncordon"];
         if (n.endsWith("-agents-joined")) return ["agentsJoined"];
+        if (n.endsWith("-agents-bootstrap-token")) return ["bootstrapToken"];
         if (n.endsWith("-cloud-resources-cleanup")) return ["cloudCleanup"];
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
         if (n.endsWith("-cilium-rollout")) return [opts.prefetched ? "ciliumRolloutPrefetched" : "ciliumRollout"];

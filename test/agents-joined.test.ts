@@ -118,6 +118,30 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
     });
 });
 
+describe("register-bootstrap-token.sh: the token registered before any agent's converge", () => {
+    const REGISTER = scriptPath("k3s", "register-bootstrap-token.sh");
+    it("registers the token (stdin) with the TTL, again on a re-run, and looks for no agent", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        for (let i = 0; i < 2; i++) {
+            const r = sb.run(REGISTER, ["s1", TTL], { stdin: `${TOKEN}\n` });
+            assert.strictEqual(r.code, 0, r.stderr);
+            assert.match(r.stdout, /^s1: bootstrap-token: bootstrap token abcdef valid for 3600s$/m);
+        }
+        assert.deepStrictEqual(sb.calls(), [LOOKUP, CREATE, LOOKUP, "k3s token delete abcdef", CREATE]);
+    });
+
+    it("no valid token on stdin: one line, nothing registered; wrong arguments: usage, exit 2", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        const r = sb.run(REGISTER, ["s1", TTL], { stdin: "agent-token-0123456789\n" });
+        assert.strictEqual(r.code, 1);
+        assert.strictEqual(r.stderr, "s1: bootstrap-token: ERROR: no bootstrap token (<id>.<secret>, [a-z0-9]{6}.[a-z0-9]{16}) on stdin; agents cannot join\n");
+        assert.strictEqual(sb.run(REGISTER, ["s1"], { stdin: `${TOKEN}\n` }).code, 2);
+        assert.deepStrictEqual(sb.calls(), []);
+    });
+});
+
 describe("agents-joined in the graph (prod 3+2)", () => {
     let g: Graph;
     before(async () => { g = await runProgram({ stack: "prod" }); });
@@ -146,6 +170,23 @@ describe("agents-joined in the graph (prod 3+2)", () => {
         // ids) replace the command, so `create` registers the token again.
         assert.deepStrictEqual(joined.inputs.triggers,
             ["k3s-cilium-agent-1", "k3s-cilium-agent-2"].map(numericId));
+    });
+
+    it("registers the token before every converge and after the API, waiting for no converge (a replaced agent's converge waits for its first boot, which needs the token)", () => {
+        const register = g.get("k3s-cilium-agents-bootstrap-token");
+        assert.strictEqual(register.inputs.stdin, MOCK_BOOTSTRAP_TOKEN);
+        assert.ok(register.secretInputs.includes("stdin") && register.additionalSecretOutputs.includes("stdin"), "stdin secret");
+        assert.strictEqual(register.inputs.update, register.inputs.create);
+        assert.deepStrictEqual(parseScriptCommands(register.inputs.create)!.map(s => `${s.name}${s.args}`),
+            [`register-bootstrap-token.sh k3s-cilium-server-1 ${BOOTSTRAP_TOKEN_TTL_SECONDS}`]);
+        assert.deepStrictEqual(register.inputs.triggers, ["k3s-cilium-agent-1", "k3s-cilium-agent-2"].map(numericId));
+        assert.ok(g.dependsOn(register, g.get("k3s-cilium-api-ready")));
+        for (const a of ["k3s-cilium-agent-1", "k3s-cilium-agent-2"]) {
+            const converge = g.get(`${a}-converge`);
+            assert.ok(g.dependsOn(converge, register), `${a}-converge after the registration`);
+            assert.ok(!g.dependsOn(register, converge), `the registration does not wait for ${a}-converge`);
+        }
+        assert.ok(!g.dependsOn(register, g.get("k3s-cilium-agents-joined")));
     });
 
     it("K3sCluster makes the machines (their user data needs its agent token), yet tokens and machines keep their URNs", () => {

@@ -178,13 +178,15 @@ export class K3sCluster extends pulumi.ComponentResource {
         const steps: NodeSteps[] = [];
         const uncordons: pulumi.Resource[] = [];
         let previousBatch: pulumi.Resource[] = [];
+        const joiners = agents.filter(a => firstBoot.has(a.name));
+        const tokenReady = joiners.length ? this.registerBootstrapToken(ctx, joiners) : undefined;
         agentBatches(agents, agentBatchSize(agents.length)).forEach((batch, i) => {
             const waitFor = previousBatch;
             const cmds = batchCommands(`${config.clusterName}-agents-batch-${i + 1}`, batch, this.firstServer, config.versions.k3s, parent,
                 upgrading, plainAndConditional([this.serversAtVersion], upgrading.apply(u => (u ? waitFor : []))));
             const installs = batch.map(agent => {
                 const dependsOn = [this.serversAtVersion, cmds.drain, ...endpoint];
-                const s = firstBoot.has(agent.name) ? agentConverge(ctx, agent, dependsOn) : nodeSteps(ctx, agent, dependsOn);
+                const s = firstBoot.has(agent.name) ? agentConverge(ctx, agent, [...dependsOn, tokenReady!]) : nodeSteps(ctx, agent, dependsOn);
                 steps.push(s);
                 return s.install;
             });
@@ -195,7 +197,6 @@ export class K3sCluster extends pulumi.ComponentResource {
         for (const s of steps) agentDrain(parent, s, this.firstServer);
         this.steps.push(...steps);
         const ready: Record<string, pulumi.Resource> = Object.fromEntries(steps.map(s => [s.node.name, s.install]));
-        const joiners = agents.filter(a => firstBoot.has(a.name));
         if (!joiners.length) return ready;
         // One bounded wait on the first server for every first-boot agent (registered at the version), instead of an
         // SSH session per agent; it runs again when the list or the version changes, after the batches' uncordons.
@@ -213,6 +214,24 @@ export class K3sCluster extends pulumi.ComponentResource {
         });
         for (const a of joiners) ready[a.name] = joined;
         return ready;
+    }
+
+    /**
+     * Registers the bootstrap token on the first server before any first-boot agent's converge, and again whenever
+     * the agents' machines change (triggers): a replaced agent's converge waits for its cloud-init, whose first boot
+     * can join only with a registered token, so this must not wait for the converges (agents-joined does, during an
+     * upgrade). agents-joined.sh registers it once more right before its wait, so the hour counts from then.
+     */
+    private registerBootstrapToken(ctx: NodeStepsContext, joiners: ClusterNode[]): pulumi.Resource {
+        const { config, parent } = ctx;
+        const cmd = scriptCommand(script("register-bootstrap-token.sh"), [this.firstServer.name, BOOTSTRAP_TOKEN_TTL_SECONDS]);
+        return nodeCommand(`${config.clusterName}-agents-bootstrap-token`, {
+            node: this.firstServer, create: cmd, update: cmd, stdin: this.bootstrapToken!,
+            triggers: joiners.map(a => machineId(a)),
+        }, {
+            parent, dependsOn: [this.apiReady, ...joiners.map(a => a.machine)],
+            additionalSecretOutputs: ["stdin"], customTimeouts: { create: "5m", update: "5m" },
+        });
     }
 
     /** The first server's kubeconfig, pointed at the operator's endpoint (secret), and a Kubernetes provider on it. */
