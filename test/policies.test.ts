@@ -222,6 +222,16 @@ describe("policies: commit-confirmed enforcement on the recorded graph", () => {
         });
     }
 
+    it("a change of the arm's own inputs (its deadline grows with the node count) re-runs the whole chain, never the arm alone", async () => {
+        // 5 nodes are one restart batch, 6 are two: the rollback deadline in the arm's command line changes.
+        const five = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false, workerCount: 2 } }));
+        const six = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false, workerCount: 3 } }));
+        assert.notStrictEqual(six.arm[0].inputs.create, five.arm[0].inputs.create, "the deadline is in the arm's command");
+        for (const [a, b] of [[five.gate, six.gate], [five.arm[0], six.arm[0]], [five.restart, six.restart], [five.confirm[0], six.confirm[0]]]) {
+            assert.notDeepStrictEqual(b.inputs.triggers, a.inputs.triggers, `${b.name} runs again with the arm`);
+        }
+    });
+
     it("every step of the chain runs again when the mode flips or the policy set changes, and only then", async () => {
         const audit = chainOf(await runProgram({ stack: "prod", overrides: {} }));
         const enforcing = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false } }));

@@ -95,6 +95,11 @@ export function enforcementTimings(nodeCount: number): EnforcementTimings {
  * change"). In audit mode the re-run restarts no agent: converge-agents.sh only restarts agents whose running
  * PolicyAuditMode differs from the desired one.
  */
+/*
+ * The hash the chain carries covers the policy set and the arm's own inputs (the rollback script it installs and its
+ * deadline, which grows with the node count): changed alone, those would update the arm alone, which arms a
+ * dead-man's switch that no confirm stops, so the cluster would fall back to audit `rollbackAfter` seconds later.
+ */
 export function enforcementChainTriggers(config: ClusterConfig, policySetHash: string): (string | number | boolean)[] {
     const c = config.cilium;
     // The attempt number is the explicit "run it again": after a rollback nothing else may have changed.

@@ -88,7 +88,9 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         const c = config.cilium;
         const audit = String(c.policyAuditMode);
         const t = enforcementTimings(args.nodes.length);
-        const triggers = enforcementChainTriggers(config, setHash);
+        // The arm's own inputs are in the chain's triggers: alone, they would arm a switch no confirm stops.
+        const rollbackScript = loadScript(__dirname, "rollback.sh").text;
+        const triggers = enforcementChainTriggers(config, contentHash([setHash, rollbackScript, t.rollbackAfter]));
         const servers = args.nodes.filter(n => n.role === "server");
         const same = (script: string, scriptArgs: (string | number)[]) => {
             const line = scriptCommand(loadScript(__dirname, script), scriptArgs);
@@ -104,7 +106,7 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         this.armed = servers.map(server => nodeCommand(`${server.name}-enforce-arm`, {
             node: server,
             ...same("arm-rollback.sh", [server.name, audit, t.rollbackAfter]),
-            stdin: loadScript(__dirname, "rollback.sh").text,
+            stdin: rollbackScript,
         }, { parent, dependsOn: [this.gate, args.nodeReady[server.name]] }));
 
         this.enforcement = new k8s.apiextensions.CustomResource("policy-enforcement", {
