@@ -16,6 +16,27 @@ export interface Step {
 
 const s = (up: number, destroy: number, why: string): Step => ({ up, destroy, why });
 
+// The steps two sums below are made of: named, so each sum is computed from them and a changed part cannot leave a
+// stale total (each stays in the table under its own key).
+const boot = s(35, 0, "assumption: sshd up + cloud-init done after 'running' on Ubuntu 24.04 (~30-40 s)");
+const preflight = s(2, 0, "assumption: one SSH round trip + reading the kernel config");
+const config = s(2, 0, "assumption: one SSH round trip, writes a file");
+const joinAgent = s(25, 0, "assumption: download + agent registration (no etcd)");
+const apiReady = s(5, 0, "assumption: /readyz after the installer returned");
+const kubeconfig = s(1, 0, "assumption: one SSH round trip");
+const gatewayApiCrd = s(2, 0, "assumption: server-side apply of one CRD");
+const datapathGuard = s(1, 0, "assumption: one SSH round trip");
+const ciliumChart = s(15, 0, "assumption: server-side apply of ~60 rendered objects (helm.v4.Chart)");
+const ciliumRollout = s(90, 0, "assumption: image pulls (agent, operator, envoy) in parallel on each node + agent start (~60-120 s)");
+/** assumption: the image-pull part of ciliumRollout (the prefetch lever, bench/levers.ts, leaves 30 of its 90 s). */
+const CILIUM_IMAGE_PULLS_SECONDS = 60;
+
+/** An agent's first boot runs, on the machine, what its SSH path ran: boot, preflight, config, join. */
+const firstBootAgentUp = boot.up + preflight.up + config.up + joinAgent.up;
+/** How long server-1 pulls the Cilium images in the background before the chart applies (prefetch-images.sh). */
+const prefetchHeadStart = apiReady.up + kubeconfig.up + gatewayApiCrd.up + datapathGuard.up + ciliumChart.up;
+const ciliumRolloutPrefetchedUp = ciliumRollout.up - Math.min(CILIUM_IMAGE_PULLS_SECONDS, prefetchHeadStart);
+
 export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     network: s(3, 3, "assumption: hcloud API call, synchronous (Hetzner networks are created instantly)"),
     subnet: s(3, 3, "assumption: hcloud API call on the network"),
@@ -33,26 +54,26 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     loadBalancerTarget: s(5, 2, "assumption: hcloud API call per target"),
     localKey: s(0.1, 0, "source: @pulumi/tls and @pulumi/random compute locally in the provider process (no API call); 0.1 s is a rounding floor"),
     colimaVm: s(90, 15, "assumption: colima start with qemu/vz and containerd runtime, cold (~60-120 s)"),
-    boot: s(35, 0, "assumption: sshd up + cloud-init done after 'running' on Ubuntu 24.04 (~30-40 s)"),
-    preflight: s(2, 0, "assumption: one SSH round trip + reading the kernel config"),
-    config: s(2, 0, "assumption: one SSH round trip, writes a file"),
+    boot,
+    preflight,
+    config,
     installFirstServer: s(50, 0, "assumption: get.k3s.io + ~70 MB k3s binary + etcd init + API start (~30-60 s)"),
     joinServer: s(40, 0, "assumption: download + etcd member add/learner promotion + API start"),
-    joinAgent: s(25, 0, "assumption: download + agent registration (no etcd)"),
-    apiReady: s(5, 0, "assumption: /readyz after the installer returned"),
-    kubeconfig: s(1, 0, "assumption: one SSH round trip"),
+    joinAgent,
+    apiReady,
+    kubeconfig,
     skewGate: s(2, 0, "assumption: one kubectl call: every server already at the version on first install"),
     upgradeDrain: s(2, 0, "assumption: one kubectl get on the first server: on a first install the agent is not registered yet (components/k3s/scripts/upgrade-drain.sh)"),
     uncordon: s(5, 0, "assumption: the agent registers within seconds of its bounded start, then one kubectl uncordon (components/k3s/scripts/uncordon.sh)"),
     noCreate: s(0.1, 0, "source: pulumi-command v1.2.1 provider/pkg/provider/remote/commandController.go `Create` returns before dialing when `create` is unset (drain/leave hooks, agents' converge, batch drain/uncordon on a first install); 0.1 s is a rounding floor for the provider call"),
-    firstBootAgent: s(64, 0, "assumption: on the agent itself, no Pulumi slot (components/k3s/scripts/first-boot.sh): the SSH path's boot (35) + preflight (2) + config (2) + joinAgent (25: download + start + registration) — the same assumptions, now run by cloud-init"),
+    firstBootAgent: s(firstBootAgentUp, 0, `assumption: on the agent itself, no Pulumi slot (components/k3s/scripts/first-boot.sh): the SSH path's boot (${boot.up}) + preflight (${preflight.up}) + config (${config.up}) + joinAgent (${joinAgent.up}: download + start + registration) — the same assumptions, now run by cloud-init`),
     bootstrapToken: s(2, 0, "assumption: one SSH round trip on the first server: k3s kubectl get secret, k3s token delete/create (register-bootstrap-token.sh)"),
     agentsJoined: s(5, 0, "assumption: one kubectl get nodes every 3 s on the first server (agents-joined.sh); once the API answers, agents that booted beside the servers register within seconds (k3s agent retries its server URL). While agents are still booting it holds one slot: modeled as starting when the last first boot ends"),
-    gatewayApiCrd: s(2, 0, "assumption: server-side apply of one CRD"),
-    datapathGuard: s(1, 0, "assumption: one SSH round trip"),
-    ciliumChart: s(15, 0, "assumption: server-side apply of ~60 rendered objects (helm.v4.Chart)"),
-    ciliumRollout: s(90, 0, "assumption: image pulls (agent, operator, envoy) in parallel on each node + agent start (~60-120 s)"),
-    ciliumRolloutPrefetched: s(66, 0, "assumption: the 90 s rollout less the part of its image pulls (60 s, the prefetch lever's assumption) that nodes already did: servers start pulling when k3s runs (prefetch-images.sh, in the background), which on server-1 is ~24 s before the chart (api ready 5 + kubeconfig 1 + Gateway API CRD 2 + guard 1 + chart 15); agents pull during their first boot, long before"),
+    gatewayApiCrd,
+    datapathGuard,
+    ciliumChart,
+    ciliumRollout,
+    ciliumRolloutPrefetched: s(ciliumRolloutPrefetchedUp, 0, `assumption: the ${ciliumRollout.up} s rollout less the part of its image pulls (${CILIUM_IMAGE_PULLS_SECONDS} s, the prefetch lever's assumption) that nodes already did: servers start pulling when k3s runs (prefetch-images.sh, in the background), which on server-1 is ~${prefetchHeadStart} s before the chart (api ready ${apiReady.up} + kubeconfig ${kubeconfig.up} + Gateway API CRD ${gatewayApiCrd.up} + guard ${datapathGuard.up} + chart ${ciliumChart.up}); agents pull during their first boot, long before`),
     crdGate: s(5, 0, "assumption: operator registers CRDs at start-up; usually Established by the time rollout ends"),
     policy: s(1, 0, "assumption: server-side apply of one CCNP"),
     hcloudCcmChart: s(20, 0, "assumption: server-side apply of the hcloud CCM chart (~6 objects) + the await of its Deployment: one image pull on the host network, no CNI needed"),
