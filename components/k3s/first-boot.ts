@@ -22,12 +22,10 @@
  */
 import * as zlib from "zlib";
 import { ClusterConfig } from "../config";
-import { K3S_INSTALLER } from "../config/versions";
-import { tunnelRequirement } from "../cilium/datapath";
-import { nodeImages } from "../cilium/images";
 import { loadScript } from "../shared/script";
 import { BOOTSTRAP_TOKEN_PATTERN } from "./bootstrap-token";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
+import { installArgs, prefetchArgs, preflightArgs, ScriptNode, startArgs } from "./script-args";
 
 const script = (name: string) => loadScript(__dirname, name);
 
@@ -108,6 +106,23 @@ export function gzipBase64(text: string): string {
     return out;
 }
 
+/**
+ * first-boot.sh's arguments after its own path: `<node-name> <dir> <min-kernel> <tunnel> <wireguard> <node-ip>
+ * <version> <installer-url> <installer-sha256> <start-timeout> [image...]` (its usage line). Each group is what the
+ * SSH path passes that script (script-args.ts) less the leading words first-boot.sh fills itself: the node name,
+ * for install.sh and start.sh also the role (always agent), for prefetch-images.sh also its mode and pull timeout.
+ */
+export function firstBootArgs(config: ClusterConfig, node: FirstBootNode): string[] {
+    const agent: ScriptNode = { name: node.name, role: "agent", privateAddress: node.privateAddress };
+    return [
+        node.name, FIRST_BOOT.dir,
+        ...preflightArgs(config, agent).slice(1),
+        ...installArgs(config, agent).slice(2),
+        ...startArgs(agent, FIRST_BOOT_START_TIMEOUT_SECONDS).slice(2),
+        ...prefetchArgs(config, agent, "foreground").slice(3),
+    ];
+}
+
 /** The first-boot part of one agent's user data (pure; the caller keeps it secret: config.yaml has the bootstrap token). */
 export function agentFirstBoot(config: ClusterConfig, node: FirstBootNode, configYaml: string): FirstBoot {
     const path = (name: string) => `${FIRST_BOOT.dir}/${name}`;
@@ -120,11 +135,6 @@ export function agentFirstBoot(config: ClusterConfig, node: FirstBootNode, confi
             scriptFile(entry.name),
             { path: path("config.yaml"), content: configYaml, owner: "root:root", permissions: "0600" },
         ],
-        runcmd: [[
-            "bash", `${FIRST_BOOT.dir}/${entry.name}`, node.name, FIRST_BOOT.dir,
-            config.versions.minKernel, tunnelRequirement(config), String(config.cilium.wireguard), node.privateAddress,
-            config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256, String(FIRST_BOOT_START_TIMEOUT_SECONDS),
-            ...nodeImages(config),
-        ]],
+        runcmd: [["bash", path(entry.name), ...firstBootArgs(config, node)]],
     };
 }

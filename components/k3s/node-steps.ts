@@ -1,14 +1,13 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config";
-import { K3S_INSTALLER } from "../config/versions";
-import { tunnelRequirement } from "../cilium/datapath";
 import { nodeImages } from "../cilium/images";
 import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand, scriptSequence } from "../shared/script";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
 import { machineId } from "./removal";
+import { configureArgs, installArgs, prefetchArgs, preflightArgs, ScriptNode, startArgs, waitBootArgs } from "./script-args";
 
 const script = (name: string) => loadScript(__dirname, name);
 
@@ -81,18 +80,49 @@ export function etcdGuardCommand(ctx: Pick<NodeStepsContext, "config" | "serverA
     return scriptCommand(script("etcd-guard.sh"), [node.name, bootstraps ? "init" : "join", ctx.config.apiPort, JOIN_WAIT_SECONDS, ...peers]);
 }
 
-/** How long prefetch-images.sh gives the container runtime to answer, and each pull. */
-export const IMAGE_PULL_TIMEOUT_SECONDS = 300;
-
 /**
  * Hetzner servers pull the Cilium node images in the background once k3s runs (prefetch-images.sh hands it to a
  * transient systemd unit and returns), so the install command does not wait and the pulls overlap the API wait,
  * the kubeconfig, the CRDs and the chart. Agents do the same at the end of their first boot (first-boot.ts).
  */
-function prefetch(config: ClusterConfig, node: ClusterNode): string[] {
-    const images = nodeImages(config);
-    if (config.provider !== "hetzner" || !images.length) return [];
-    return [scriptCommand(script("prefetch-images.sh"), [node.name, "background", IMAGE_PULL_TIMEOUT_SECONDS, ...images])];
+function prefetch(config: ClusterConfig, node: ScriptNode): string[] {
+    if (config.provider !== "hetzner" || !nodeImages(config).length) return [];
+    return [scriptCommand(script("prefetch-images.sh"), prefetchArgs(config, node, "background"))];
+}
+
+/** The SSH path's first command on a node (pure): wait-boot.sh (sshd, cloud-init), then preflight.sh (kernel). */
+export function preflightCommand(config: ClusterConfig, node: ScriptNode, bootTimeout: number): string {
+    return scriptSequence(
+        scriptCommand(script("wait-boot.sh"), waitBootArgs(node, bootTimeout)),
+        scriptCommand(script("preflight.sh"), preflightArgs(config, node)),
+    );
+}
+
+/**
+ * The SSH path's install command (pure): configure.sh, install.sh, a server's etcd-guard.sh (etcdGuardCommand),
+ * start.sh, and on Hetzner the background image prefetch.
+ */
+export function installCommand(config: ClusterConfig, node: ScriptNode, etcdGuard?: string): string {
+    return scriptSequence(
+        scriptCommand(script("configure.sh"), configureArgs(node)),
+        scriptCommand(script("install.sh"), installArgs(config, node)),
+        ...(etcdGuard === undefined ? [] : [etcdGuard]),
+        scriptCommand(script("start.sh"), startArgs(node, K3S_START_TIMEOUT_SECONDS)),
+        ...prefetch(config, node),
+    );
+}
+
+/**
+ * A first-boot agent's in-place convergence (pure; agentConverge): wait-boot.sh for this machine (its id), then the
+ * SSH path's configure.sh, install.sh and start.sh.
+ */
+export function convergeCommand(config: ClusterConfig, node: ScriptNode, bootTimeout: number, id: string): string {
+    return scriptSequence(
+        scriptCommand(script("wait-boot.sh"), waitBootArgs(node, bootTimeout, id)),
+        scriptCommand(script("configure.sh"), configureArgs(node)),
+        scriptCommand(script("install.sh"), installArgs(config, node)),
+        scriptCommand(script("start.sh"), startArgs(node, K3S_START_TIMEOUT_SECONDS)),
+    );
 }
 
 /** The two commands of one node: preflight (boot wait, kernel), then install (config, binary, bounded start). */
@@ -101,12 +131,7 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
     // The first command on a node waits for sshd (a bounded number of dials), then checks the kernel.
     const preflight = nodeCommand(`${node.name}-preflight`, {
         node, waitForSsh: true,
-        create: scriptSequence(
-            scriptCommand(script("wait-boot.sh"), [node.name, bootTimeout]),
-            scriptCommand(script("preflight.sh"), [
-                node.name, config.versions.minKernel, tunnelRequirement(config), String(config.cilium.wireguard), node.privateAddress,
-            ]),
-        ),
+        create: preflightCommand(config, node, bootTimeout),
     }, { parent, customTimeouts: { create: `${bootTimeout + 120}s` } });
     if (config.network.ipv6 && !node.publicIpv6Address) {
         throw new pulumi.ResourceError(`${node.name}: k3s-cilium:ipv6 is true but the node provider gave no public IPv6 address for its dual-stack node-ip`, parent);
@@ -116,13 +141,7 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
     // Config and install run together behind the join gates, so a config change rolls through the servers
     // one at a time (each restart waits for the previous server), never restarting every etcd member at once.
     // Servers check before starting that an empty disk neither bootstraps a second cluster nor joins nothing.
-    const installCmd = bootstraps.apply(b => scriptSequence(
-        scriptCommand(script("configure.sh"), [node.name, node.role]),
-        scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256]),
-        ...(node.role === "server" ? [etcdGuardCommand(ctx, node, b)] : []),
-        scriptCommand(script("start.sh"), [node.name, node.role, K3S_START_TIMEOUT_SECONDS]),
-        ...prefetch(config, node),
-    ));
+    const installCmd = bootstraps.apply(b => installCommand(config, node, node.role === "server" ? etcdGuardCommand(ctx, node, b) : undefined));
     const install = nodeCommand(`${node.name}-install`, {
         node, create: installCmd, update: installCmd, stdin: fileContent,
     }, {
@@ -145,12 +164,7 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
 export function agentConverge(ctx: NodeStepsContext, node: ClusterNode, dependsOn: pulumi.Resource[]): NodeSteps {
     const { config, parent, bootTimeout } = ctx;
     const fileContent = nodeConfigFile(config, node, { isFirstServer: false, joinUrl: ctx.joinUrl, tlsSans: ctx.tlsSans }, ctx.tokens);
-    const update = machineId(node).apply(id => scriptSequence(
-        scriptCommand(script("wait-boot.sh"), [node.name, bootTimeout, id]),
-        scriptCommand(script("configure.sh"), [node.name, node.role]),
-        scriptCommand(script("install.sh"), [node.name, node.role, config.versions.k3s, K3S_INSTALLER.url, K3S_INSTALLER.sha256]),
-        scriptCommand(script("start.sh"), [node.name, node.role, K3S_START_TIMEOUT_SECONDS]),
-    ));
+    const update = machineId(node).apply(id => convergeCommand(config, node, bootTimeout, id));
     const install = nodeCommand(`${node.name}-converge`, { node, update, stdin: fileContent, waitForSsh: true }, {
         parent, dependsOn, additionalSecretOutputs: ["stdin"], customTimeouts: { update: `${bootTimeout + 1200}s` },
     });
