@@ -52,9 +52,9 @@ const cluster = withShallowStackTraces(() => {
         policyAuditMode: CHART_POLICY_AUDIT_MODE,
     });
 
-    // 5b. Hetzner cloud parts (CCM beside Cilium, CSI after it, destroy-time cleanup of what they created).
+    // 5b. Hetzner cloud parts (CCM and CSI beside Cilium, destroy-time cleanup of what they created).
     const hetznerCloud = machines instanceof HetznerNodes ? new HetznerCloud("hetzner-cloud", {
-        config, provider: k3s.provider, firstServer: k3s.firstServer, apiReady: k3s.apiReady, ciliumReady: cilium.rollout,
+        config, provider: k3s.provider, firstServer: k3s.firstServer, apiReady: k3s.apiReady,
         endpoint: { serviceHost: machines.endpoint.serviceHost, port: machines.endpoint.port },
         networkId: machines.network.id, hcloudToken: secrets.hcloudToken, nodeSteps: Object.values(k3s.nodeReady),
     }) : undefined;

@@ -15,6 +15,11 @@ export interface Task {
     inside: boolean;
     /** Work the machine does by itself (first boot): it takes time but no Pulumi slot. */
     offSlot?: boolean;
+    /**
+     * Work that starts with its deps but cannot end before another task's end + `after` (an await whose pods need what
+     * that task brings up): it holds its slot while it waits. Not a dependency: nothing orders the two in the engine.
+     */
+    until?: { id: string; after: number };
 }
 
 export interface Schedule {
@@ -32,7 +37,7 @@ function order(tasks: Task[]): Task[] {
         if (seen.has(t.id)) return;
         if (visiting.has(t.id)) throw new Error(`dependency cycle at ${t.name}`);
         visiting.add(t.id);
-        for (const d of t.deps) {
+        for (const d of [...t.deps, ...(t.until ? [t.until.id] : [])]) {
             const dep = byId.get(d);
             if (!dep) throw new Error(`${t.name} depends on unknown ${d}`);
             visit(dep);
@@ -56,8 +61,9 @@ function longest(tasks: Task[], cost: (t: Task) => number, deps: (t: Task) => st
             const f = finish.get(d)!;
             if (from === undefined || f > start) { start = f; from = d; }
         }
-        finish.set(t.id, start + cost(t));
-        via.set(t.id, from);
+        const bound = t.until && cost(t) > 0 ? finish.get(t.until.id)! + t.until.after : 0;
+        finish.set(t.id, Math.max(start + cost(t), bound));
+        via.set(t.id, bound > start + cost(t) ? t.until!.id : from);
     }
     let end: string | undefined;
     let makespan = 0;
@@ -97,6 +103,7 @@ export function upScheduleLimited(tasks: Task[], p: number): Schedule {
     const running: { id: string; end: number }[] = [];
     let now = 0;
     let freedBy: string | undefined;
+    const waiting = new Map<string, { min: number; until: { id: string; after: number } }>();
     while (end.size < ordered.length) {
         ready.sort((a, b) => index.get(a)! - index.get(b)!);
         const start = (id: string) => {
@@ -106,18 +113,33 @@ export function upScheduleLimited(tasks: Task[], p: number): Schedule {
             const readyAt = last === undefined ? 0 : end.get(last)!;
             cause.set(id, readyAt < now && freedBy && !t.offSlot ? { id: freedBy, slot: true } : last ? { id: last, slot: false } : undefined);
             running.push({ id, end: now + t.up });
+            if (t.until) untilBound(id, t.until);
+        };
+        // A task that waits for another's end: bounded now if that end is known, else when it comes (Infinity till then).
+        const untilBound = (id: string, until: { id: string; after: number }) => {
+            const entry = running.find(r => r.id === id)!;
+            const other = end.get(until.id) ?? running.find(r => r.id === until.id && r.end !== Infinity)?.end;
+            if (other === undefined) { waiting.set(id, { min: entry.end, until }); entry.end = Infinity; return; }
+            if (other + until.after > entry.end) { entry.end = other + until.after; cause.set(id, { id: until.id, slot: false }); }
         };
         // Work off the engine (a machine's first boot) starts as soon as it is ready; the rest waits for a slot.
         for (const id of ready.filter(x => byId.get(x)!.offSlot)) start(id);
         ready = ready.filter(x => !byId.get(x)!.offSlot);
         while (running.filter(r => !byId.get(r.id)!.offSlot).length < p && ready.length) start(ready.shift()!);
         running.sort((a, b) => a.end - b.end || index.get(a.id)! - index.get(b.id)!);
+        if (running[0].end === Infinity) throw new Error(`every slot waits: ${running.map(r => byId.get(r.id)!.name).join(", ")}`);
         now = running[0].end;
         const finished: string[] = [];
         while (running.length && running[0].end === now) finished.push(running.shift()!.id);
         freedBy = finished[0];
         for (const f of finished) {
             end.set(f, now);
+            for (const [id, w] of [...waiting].filter(([, w]) => w.until.id === f)) {
+                const entry = running.find(r => r.id === id)!;
+                entry.end = Math.max(w.min, now + w.until.after);
+                if (entry.end > w.min) cause.set(id, { id: f, slot: false });
+                waiting.delete(id);
+            }
             for (const d of dependents.get(f) ?? []) {
                 const left = remaining.get(d)! - 1;
                 remaining.set(d, left);
@@ -150,7 +172,7 @@ export function destroySchedule(tasks: Task[]): Schedule {
     const ids = new Set(tasks.map(t => t.id));
     const dependents = new Map<string, string[]>();
     for (const t of tasks) for (const d of t.deps) dependents.set(d, [...(dependents.get(d) ?? []), t.id]);
-    const reversed: Task[] = tasks.map(t => ({ ...t, deps: dependents.get(t.id) ?? [] }));
+    const reversed: Task[] = tasks.map(t => ({ ...t, until: undefined, deps: dependents.get(t.id) ?? [] }));
     const cost = (t: Task) => (t.deletedWithTarget && ids.has(t.deletedWithTarget) ? 0 : t.destroy);
     return longest(order(reversed), cost, t => t.deps);
 }

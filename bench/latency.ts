@@ -26,8 +26,8 @@ const apiReady = s(5, 0, "assumption: /readyz after the installer returned");
 const kubeconfig = s(1, 0, "assumption: one SSH round trip");
 const gatewayApiCrd = s(2, 0, "assumption: server-side apply of one CRD");
 const datapathGuard = s(1, 0, "assumption: one SSH round trip");
-const ciliumChart = s(15, 0, "assumption: server-side apply of ~60 rendered objects (helm.v4.Chart)");
-const ciliumRollout = s(90, 0, "assumption: image pulls (agent, operator, envoy) in parallel on each node + agent start (~60-120 s)");
+const ciliumChart = s(15, 0, "assumption: server-side apply of ~60 rendered objects (helm.v4.Chart); the chart then awaits its DaemonSets and Deployments (ciliumRollout*)");
+const ciliumRollout = s(90, 0, "assumption: image pulls (agent, operator, envoy) in parallel on each node + agent start (~60-120 s), awaited by the chart");
 /** assumption: the image-pull part of ciliumRollout (the prefetch lever, bench/levers.ts, leaves 30 of its 90 s). */
 const CILIUM_IMAGE_PULLS_SECONDS = 60;
 
@@ -72,12 +72,22 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     gatewayApiCrd,
     datapathGuard,
     ciliumChart,
+    // A helm.v4.Chart ends only when its children are created and awaited (pulumi/pulumi sdk/go/pulumi/provider.go
+    // `construct` waits for every RPC, `ctx.wait()`; pulumi-kubernetes awaits a DaemonSet until kstatus Current and a
+    // Deployment until available, provider/pkg/await/daemonset.go, deployment.go, commit 94977969): the rollout time is
+    // spent inside the Cilium chart, and the `-cilium-rollout` command after it only confirms (ciliumRolloutCheck).
     ciliumRollout,
+    ciliumRolloutCheck: s(1, 0, "assumption: one SSH round trip: `kubectl rollout status` of the agents and the operator, which the chart has already awaited (rollout.sh)"),
     ciliumRolloutPrefetched: s(ciliumRolloutPrefetchedUp, 0, `assumption: the ${ciliumRollout.up} s rollout less the part of its image pulls (${CILIUM_IMAGE_PULLS_SECONDS} s, the prefetch lever's assumption) that nodes already did: servers start pulling when k3s runs (prefetch-images.sh, in the background), which on server-1 is ~${prefetchHeadStart} s before the chart (api ready ${apiReady.up} + kubeconfig ${kubeconfig.up} + Gateway API CRD ${gatewayApiCrd.up} + guard ${datapathGuard.up} + chart ${ciliumChart.up}); agents pull during their first boot, long before`),
     crdGate: s(5, 0, "assumption: operator registers CRDs at start-up; usually Established by the time rollout ends"),
     policy: s(1, 0, "assumption: server-side apply of one CCNP"),
     hcloudCcmChart: s(20, 0, "assumption: server-side apply of the hcloud CCM chart (~6 objects) + the await of its Deployment: one image pull on the host network, no CNI needed"),
-    hcloudCsiChart: s(30, 0, "assumption: server-side apply of the hcloud CSI chart (~15 objects) + the await of its controller and node pods: 6 images pulled once nodes are Ready (~20-30 s)"),
+    // The 30 s this model always gave the CSI chart (apply + await, "6 images pulled once nodes are Ready, ~20-30 s"),
+    // split where the chart now meets Cilium: its pods cannot start before Cilium is Ready on their node (bench/tasks.ts
+    // `until`), and the kubelet pulls a pod's images only after its sandbox, i.e. after the CNI (components/hetzner-cloud
+    // CSI_AWAIT_TIMEOUT_SECONDS), so the pulls stay after Cilium; only the apply moves beside it.
+    hcloudCsiApply: s(5, 0, "assumption: server-side apply of the hcloud CSI chart's 9 objects (helm.v4.Chart), the 30 s CSI step less its pods"),
+    hcloudCsiPods: s(25, 0, "assumption: once a node is Ready: its node plugin (3 images) and on one node the controller (5 images, 2 shared) pulled and started (~20-30 s); the kubelet retries a pod waiting for the network every ~1 s (kubernetes pkg/kubelet/pod_workers.go completeWork)"),
     cloudCleanup: s(1, 30, "assumption: create is `true`; destroy deletes LoadBalancer Services and PVCs and waits for the CCM/CSI to delete the Hetzner LBs and volumes (~5-10 s per LB, ~10-20 s per volume detach + delete, in parallel; none: one kubectl round trip)"),
     inClusterSecret: s(1, 0, "assumption: server-side apply of one Secret (Hubble certificates)"),
     ciliumObject: s(1, 0, "assumption: server-side apply (L2 pool/policy, CiliumNodeConfig)"),
@@ -128,7 +138,8 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean; prefet
         "kubernetes:core/v1:ConfigMap": "apiObject",
     };
     if (r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "hcloud-cloud-controller-manager") return ["hcloudCcmChart"];
-    if (r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "hcloud-csi") return ["hcloudCsiChart"];
+    if (r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "hcloud-csi") return ["hcloudCsiApply", "hcloudCsiPods"];
+    if (r.type === "kubernetes:helm.sh/v4:Chart" && r.name === "cilium") return ["ciliumChart", opts.prefetched ? "ciliumRolloutPrefetched" : "ciliumRollout"];
     if (byType[r.type]) return [byType[r.type]];
     if (r.type.startsWith("kubernetes:cilium.io/")) return ["ciliumObject"];
     if (r.type === "command:remote:Command") {
@@ -146,7 +157,7 @@ export function stepsOf(r: ModelledResource, opts: { enforcing?: boolean; prefet
         if (n.endsWith("-agents-bootstrap-token")) return ["bootstrapToken"];
         if (n.endsWith("-cloud-resources-cleanup")) return ["cloudCleanup"];
         if (n.endsWith("-datapath-guard")) return ["datapathGuard"];
-        if (n.endsWith("-cilium-rollout")) return [opts.prefetched ? "ciliumRolloutPrefetched" : "ciliumRollout"];
+        if (n.endsWith("-cilium-rollout")) return ["ciliumRolloutCheck"];
         if (n.endsWith("-cilium-crd-gate")) return ["crdGate"];
         if (n.endsWith("-enforce-gate")) return [opts.enforcing ? "enforceGate" : "enforceGateKeep"];
         if (n.endsWith("-enforce-arm")) return [opts.enforcing ? "enforceArm" : "enforceArmKeep"];

@@ -46,10 +46,12 @@ export function physicalLimit(size: Size): number {
     const node = L.boot.up + L.preflight.up + L.config.up + L.installFirstServer.up + L.apiReady.up;
     // Hetzner servers pull the Cilium node images once k3s runs (components/k3s/node-steps.ts prefetch).
     const rollout = size.stack === "prod" ? L.ciliumRolloutPrefetched.up : L.ciliumRollout.up;
-    const cilium = L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + rollout + L.crdGate.up + 3 * L.policy.up;
+    // The Cilium chart awaits its agents (the rollout); the rollout command after it only confirms.
+    const cilium = L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + rollout + L.ciliumRolloutCheck.up + L.crdGate.up + 3 * L.policy.up;
     const etcd = (size.servers - 1) * L.joinServer.up;
-    // The hcloud CSI controller is an ordinary Deployment: it runs only once Cilium made the nodes Ready.
-    const storage = size.stack === "prod" ? L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + rollout + L.hcloudCsiChart.up : 0;
+    // The hcloud CSI chart is applied beside Cilium's, but its pods start (and pull) only once Cilium made their node
+    // Ready: the CSI await ends no earlier than the Cilium chart's await + the CSI pods; its apply is off this chain.
+    const storage = size.stack === "prod" ? L.kubeconfig.up + L.gatewayApiCrd.up + L.ciliumChart.up + rollout + L.hcloudCsiPods.up : 0;
     return round(machine + node + Math.max(cilium, etcd, storage));
 }
 

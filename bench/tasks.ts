@@ -29,7 +29,20 @@ export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Ta
             deletedWithTarget: r.deletedWith || undefined, inside: INSIDE(r),
         };
     });
-    return withFirstBoots(g, tasks);
+    return withCniWait(g, withFirstBoots(g, tasks));
+}
+
+/**
+ * The hcloud CSI chart is applied beside Cilium's (components/hetzner-cloud), but its pods cannot start before Cilium
+ * is Ready on their node, which is when the Cilium chart's own await ends: the CSI chart's await, holding its slot,
+ * ends no earlier than the Cilium chart + its pods' pulls and start (a physical constraint, not a graph edge). When
+ * the CSI chart comes after the Cilium chart anyway (the design before), this changes nothing.
+ */
+function withCniWait(g: Graph, tasks: Task[]): Task[] {
+    const cilium = g.ofType("kubernetes:helm.sh/v4:Chart").find(c => c.name === "cilium");
+    const csi = g.ofType("kubernetes:helm.sh/v4:Chart").find(c => c.name === "hcloud-csi");
+    if (!cilium || !csi) return tasks;
+    return tasks.map(t => (t.id === csi.urn ? { ...t, until: { id: cilium.urn, after: LATENCY.hcloudCsiPods.up } } : t));
 }
 
 /**

@@ -45,6 +45,19 @@ describe("bench: the schedule calculator on a hand-made graph", () => {
         assert.deepStrictEqual(withoutDeletedWith, { makespan: 17, criticalPath: ["cmd", "machine"] });
     });
 
+    it("a task that waits for another's end (until) holds its slot and ends no earlier than that end + its own after", () => {
+        // w starts with the engine but its pods need what a brings up: it ends at max(own 2, a's end + 5).
+        const w = (extra: Partial<Task> = {}) => t("w", 2, [], { until: { id: "a", after: 5 }, ...extra });
+        assert.deepStrictEqual(upSchedule([t("a", 10), w()]), { makespan: 15, criticalPath: ["a", "w"] });
+        assert.strictEqual(upMakespanLimited([t("a", 10), w()], 2), 15, "a already running: bounded at once");
+        // p=2: x and w start at 0; a waits for x's slot (5-15); w, still holding its slot, ends at 15 + 5.
+        assert.deepStrictEqual(upScheduleLimited([t("x", 5), t("a", 10, ["x"]), w()], 2), { makespan: 20, criticalPath: ["x", "a", "w"] });
+        assert.strictEqual(upMakespanLimited([t("a", 1), w()], 2), 6);
+        assert.strictEqual(upMakespanLimited([t("a", 1), w({ up: 9 })], 2), 9, "its own time when longer");
+        assert.throws(() => upScheduleLimited([w(), t("x", 5), t("a", 10, ["x"])], 1), /every slot waits: w/, "one slot, taken by the waiter: the engine would hang");
+        assert.strictEqual(destroySchedule([t("a", 10), w()]).makespan, 1, "destroy ignores it");
+    });
+
     it("refuses a cycle", () => {
         assert.throws(() => upSchedule([t("x", 1, ["y"]), t("y", 1, ["x"])]), /dependency cycle/);
     });
@@ -117,7 +130,9 @@ describe("bench: the modeled rows of the program's real graph", function () {
         assert.deepStrictEqual(structuralFailures(rows), []);
         const small = rows.find(r => r.label === "prod 3+2")!;
         assert.strictEqual(small.limit, physicalLimit(SIZES[2]));
-        assert.ok(small.upCriticalPath[0] === "k3s-cilium-network" && small.upCriticalPath.includes("k3s-cilium-cilium-rollout"));
+        assert.ok(small.upCriticalPath[0] === "k3s-cilium-network", small.upCriticalPath.join(" → "));
+        // The CSI chart is applied beside Cilium's: its pods (not its apply) follow the Cilium chart's await.
+        assert.deepStrictEqual(small.upCriticalPath.slice(-3), ["cilium", "hcloud-csi", "k3s-cilium-cloud-resources-cleanup"]);
         assert.ok(!small.upCriticalPath.some(n => n.includes("-server-2-")), "the serial server joins are off the critical path");
         assert.ok(small.destroyCriticalPath.every(n => !n.includes("-preflight") && !n.startsWith("ccnp-")));
     });
@@ -156,6 +171,20 @@ describe("bench: projected levers and the recommended parallelism", () => {
         for (const name of ["k3s-cilium-agent-1-converge", "k3s-cilium-agent-1-drain", "k3s-cilium-agents-batch-1-upgrade-drain", "k3s-cilium-server-1-leave"]) {
             assert.strictEqual(tasks.find(x => x.name === name)!.up, LATENCY.noCreate.up, `${name}: no create, no SSH`);
         }
+    });
+
+    it("the real prod graph: the CSI chart starts with the API, its Secret and the CCM, and ends no earlier than Cilium's chart + its pods", async () => {
+        const tasks = tasksFromGraph(await runProgram({ stack: "prod" }));
+        const byName = (name: string, type = "") => tasks.find(x => x.name === name && x.id.includes(type))!;
+        const csi = byName("hcloud-csi", "helm.sh/v4:Chart");
+        const cilium = byName("cilium", "helm.sh/v4:Chart");
+        assert.deepStrictEqual(csi.until, { id: cilium.id, after: LATENCY.hcloudCsiPods.up });
+        assert.strictEqual(csi.up, LATENCY.hcloudCsiApply.up + LATENCY.hcloudCsiPods.up, "the 30 s of before, split");
+        assert.ok(!csi.deps.includes(cilium.id) && !csi.deps.includes(byName("k3s-cilium-cilium-rollout").id));
+        assert.ok(byName("k3s-cilium-cloud-resources-cleanup").deps.includes(csi.id), "the cleanup still outlives the CSI chart");
+        // The Cilium chart awaits its agents (the rollout); the rollout command only confirms.
+        assert.deepStrictEqual([cilium.up, byName("k3s-cilium-cilium-rollout").up],
+            [LATENCY.ciliumChart.up + LATENCY.ciliumRolloutPrefetched.up, LATENCY.ciliumRolloutCheck.up]);
     });
 
     it("one verify replaces the per-agent ones and waits for all their dependencies", () => {

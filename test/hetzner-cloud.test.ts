@@ -8,6 +8,7 @@ import { parseScriptCommands } from "../components/shared/script";
 import { ClusterConfig, validateConfig } from "../components/config";
 import { HCLOUD_CCM_CHART, HCLOUD_CSI_CHART } from "../components/config/versions";
 import { ciliumMtu, mtuPlan, MtuInput } from "../components/hetzner-cloud/mtu";
+import { CSI_AWAIT_TIMEOUT_SECONDS } from "../components/hetzner-cloud/values";
 import { l2OnHetznerProblems, L2RuleInput } from "../components/hetzner-cloud/rules";
 
 function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {
@@ -128,10 +129,16 @@ describe("hetzner-cloud: the graph (bootstrap order, Secret, destroy order)", ()
         assert.deepStrictEqual([ccm.inputs.version, chart("hcloud-csi").inputs.version], [HCLOUD_CCM_CHART.version, HCLOUD_CSI_CHART.version]);
     });
 
-    it("the CSI driver comes after the CCM and Cilium's rollout (its controller needs initialised, Ready nodes)", () => {
+    it("the CSI driver is applied beside Cilium: after the API, its Secret and the CCM, not after the Cilium chart or its rollout", () => {
         const csi = chart("hcloud-csi");
-        assert.ok(g.dependsOn(csi, chart("hcloud-cloud-controller-manager")));
-        assert.ok(g.dependsOn(csi, g.get("k3s-cilium-cilium-rollout")));
+        assert.ok(g.dependsOn(csi, g.get("k3s-cilium-api-ready")));
+        assert.ok(g.dependsOn(csi, g.get("hcloud", "kubernetes:core/v1:Secret")), "its token Secret exists first");
+        assert.ok(g.dependsOn(csi, chart("hcloud-cloud-controller-manager")), "the CCM (node initialisation) is applied first");
+        // Its await ends once Cilium is Ready (CSI_AWAIT_TIMEOUT_SECONDS says why that is safe); waiting for the
+        // Cilium chart or the rollout would add its apply and pulls after Cilium instead.
+        assert.ok(!g.dependsOn(csi, chart("cilium")), "the CSI chart must not wait for the Cilium chart");
+        assert.ok(!g.dependsOn(csi, g.get("k3s-cilium-cilium-rollout")), "the CSI chart must not wait for Cilium's rollout");
+        assert.ok(!g.dependsOn(chart("cilium"), csi), "Cilium must not wait for the CSI chart");
     });
 
     it("the Secret `hcloud` carries the token and the network id, and is secret", async () => {
@@ -215,6 +222,25 @@ describe("hetzner-cloud: the real charts rendered with the program's values", fu
         assert.strictEqual(env.HCLOUD_VOLUME_DEFAULT_LOCATION, "fsn1");
         assert.strictEqual(env.HCLOUD_VOLUME_EXTRA_LABELS, "cluster=k3s-cilium");
         assert.deepStrictEqual(unmetReferences(objects, [{ kind: "Secret", namespace: "kube-system", name: "hcloud" }]), []);
+    });
+
+    it("CSI: only kinds whose await waits; its Deployment and DaemonSet awaited for CSI_AWAIT_TIMEOUT_SECONDS, longer than Cilium's own await; no pod template changes", async () => {
+        const objects = helmV4Applied(await renderHetznerChart("csi", values("hcloud-csi"), release("hcloud-csi")));
+        // Applied before any node is Ready: each of these either has no await or waits (never fails early) for Ready pods
+        // (pulumi-kubernetes provider/pkg/await/awaiters.go, deployment.go, daemonset.go). A Job or a bare Pod would not.
+        assert.deepStrictEqual([...new Set(objects.map(o => o.kind))].sort(),
+            ["CSIDriver", "ClusterRole", "ClusterRoleBinding", "DaemonSet", "Deployment", "ServiceAccount", "StorageClass"]);
+        const annotations = (o: any) => o?.metadata?.annotations ?? {};
+        for (const [kind, name] of [["Deployment", "hcloud-csi-controller"], ["DaemonSet", "hcloud-csi-node"]]) {
+            const workload = find(objects, kind, name);
+            assert.strictEqual(annotations(workload)["pulumi.com/timeoutSeconds"], String(CSI_AWAIT_TIMEOUT_SECONDS), `${kind} ${name}`);
+            assert.deepStrictEqual(Object.keys(annotations(workload!.spec.template)).filter(k => k.startsWith("pulumi.com/")), [], `${kind} ${name}: its pods are not restarted by the bound`);
+        }
+        // Cilium's chart awaits its agents for the provider's 10 min default (no annotation of its own): the CSI await,
+        // which may start before it, must outlast it.
+        const cilium = await renderCilium(g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.values);
+        assert.ok(cilium.every(o => !annotations(o)["pulumi.com/timeoutSeconds"] && !annotations(o)["pulumi.com/skipAwait"]), "Cilium's objects keep the default await");
+        assert.ok(CSI_AWAIT_TIMEOUT_SECONDS >= 600 + 300, `${CSI_AWAIT_TIMEOUT_SECONDS}s`);
     });
 
     it("CSI values validate against the chart's values.schema.json (the CCM chart ships none)", async () => {

@@ -22,8 +22,6 @@ export interface HetznerCloudArgs {
     readonly endpoint: ApiEndpoint;
     /** The API answers (k3s' /readyz gate). */
     readonly apiReady: pulumi.Resource;
-    /** Cilium rolled out: nodes are Ready, so the CSI controller (a pod-network Deployment) can start. */
-    readonly ciliumReady: pulumi.Resource;
     /** The Hetzner private network's id (the CCM's `HCLOUD_NETWORK`). */
     readonly networkId: pulumi.Input<string>;
     /** Hetzner API token (secret) for both controllers. */
@@ -46,8 +44,8 @@ const script = (name: string) => loadScript(__dirname, name);
  * Order: the CCM needs only the API (hostNetwork, explicit API endpoint, tolerates the not-ready and uninitialised
  * taints), so it starts beside Cilium — neither waits for the other. Cilium tolerates the uninitialised taint too
  * (agent: `operator: Exists`; operator: the taint listed in the 1.18.4 chart's `operator.tolerations`, restored in
- * 1.18.2 by cilium/cilium#41098 after 1.18.0/1.18.1 dropped it). The CSI driver goes after both: its controller is
- * an ordinary Deployment that needs initialised, Ready nodes.
+ * 1.18.2 by cilium/cilium#41098 after 1.18.0/1.18.1 dropped it). The CSI driver goes beside Cilium too, after the
+ * Secret and the CCM: see `csiAwaitTimeoutSeconds` for why its pods may be created before any node is Ready.
  */
 export class HetznerCloud extends pulumi.ComponentResource {
     readonly secret?: k8s.core.v1.Secret;
@@ -91,7 +89,7 @@ export class HetznerCloud extends pulumi.ComponentResource {
             this.csi = new k8s.helm.v4.Chart(HCLOUD_CSI_CHART.chart, {
                 name: HCLOUD_CSI_CHART.chart, chart: HCLOUD_CSI_CHART.chart, version: HCLOUD_CSI_CHART.version,
                 repositoryOpts: { repo: HCLOUD_HELM_REPO }, namespace: "kube-system", values: this.csiValues,
-            }, { ...inCluster, dependsOn: [args.ciliumReady, ...(secret ? [secret] : []), ...(this.ccm ? [this.ccm] : [])] });
+            }, { ...inCluster, dependsOn: [args.apiReady, ...(secret ? [secret] : []), ...(this.ccm ? [this.ccm] : [])] });
             charts.push(this.csi);
         }
 

@@ -100,13 +100,38 @@ export function ccmValues(config: ClusterConfig, endpoint: ApiEndpoint): HelmVal
 }
 
 /**
+ * How long pulumi-kubernetes awaits the CSI chart's Deployment and DaemonSet (its `pulumi.com/timeoutSeconds`
+ * annotation; default 10 min each: pulumi/pulumi-kubernetes provider/pkg/await/deployment.go
+ * `DefaultDeploymentTimeoutMins`, daemonset.go `_defaultDaemonSetTimeout`, read by metadata/overrides.go
+ * `TimeoutDuration`, commit 94977969). The chart is applied beside Cilium's, so its pods may exist before any node is
+ * Ready, and that is safe because every step waits and none fails:
+ * - a helm.v4.Chart finishes only when its children are created and awaited (the provider's Construct returns after
+ *   `ctx.wait()`, pulumi/pulumi sdk/go/pulumi/provider.go `construct`), and neither await fails early on pending or
+ *   not-yet-started pods: the Deployment awaiter leaves its loop only on success, timeout or cancellation
+ *   (deployment.go `await`), the DaemonSet awaiter until kstatus reports Current or the timeout (daemonset.go);
+ * - the controller tolerates neither `not-ready` nor the uninitialised taint (chart templates/controller/
+ *   deployment.yaml), so the scheduler places it once Cilium and the CCM have made a node Ready and initialised;
+ * - the node plugin tolerates every NoSchedule/NoExecute taint (templates/node/daemonset.yaml) and runs on the pod
+ *   network, so it is placed at once and its sandbox waits for Cilium's CNI: the kubelet retries a pod whose sync
+ *   failed with "network is not ready" after ~1 s (kubernetes/kubernetes pkg/kubelet/pod_workers.go `completeWork`:
+ *   `backOffOnTransientErrorPeriod`, jitter 0.5), not after the 10 s of other errors; image pulls follow the sandbox.
+ * So the await ends shortly after Cilium is Ready instead of starting then. Its bound must outlast Cilium's own:
+ * Cilium's chart awaits its agents for the same 10 min default (components/cilium), and the CSI chart may start
+ * before it; 5 more minutes cover that gap and the CSI's own pulls. Past it, `up` fails on the CSI await and the next
+ * `up` awaits again. `commonAnnotations` reach the objects' metadata, never a pod template (chart templates), so on
+ * a running cluster adding it restarts no pod.
+ */
+export const CSI_AWAIT_TIMEOUT_SECONDS = 900;
+
+/**
  * hcloud-csi values: the token from the shared Secret (the chart default, stated so a chart change cannot move it),
  * volumes created in the cluster's location and labelled with the cluster (so a leftover volume is attributable),
  * and one default StorageClass with reclaimPolicy Delete (deleting a PVC deletes the Hetzner volume; the destroy
- * cleanup relies on it).
+ * cleanup relies on it). `commonAnnotations`: the await bound, see CSI_AWAIT_TIMEOUT_SECONDS.
  */
 export function csiValues(config: ClusterConfig): HelmValues {
     return {
+        commonAnnotations: { "pulumi.com/timeoutSeconds": String(CSI_AWAIT_TIMEOUT_SECONDS) },
         controller: {
             hcloudToken: { existingSecret: { name: HCLOUD_SECRET.name, key: HCLOUD_SECRET.tokenKey } },
             hcloudVolumeDefaultLocation: config.hetzner.location,
