@@ -21,7 +21,9 @@
  * The user data is a secret Output and is ignored after creation (components/nodes/hetzner.ts), like the host key.
  */
 import * as zlib from "zlib";
+import type * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config";
+import type { PlannedNode } from "../nodes/plan";
 import { loadScript } from "../shared/script";
 import { BOOTSTRAP_TOKEN_PATTERN } from "./bootstrap-token";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
@@ -58,12 +60,18 @@ export interface CloudInitFile {
     encoding?: "gz+b64";
 }
 
-/** What an agent's user data adds to the host-key part (components/nodes/hetzner.ts cloudInit). */
+/**
+ * What an agent's user data adds to the host-key part: cloud-init `write_files` and `runcmd` items. This stage builds
+ * it; the nodes stage only places it in the user data (components/nodes/hetzner.ts cloudInit).
+ */
 export interface FirstBoot {
     writeFiles: CloudInitFile[];
     /** `runcmd` items: each a list, run as one single-quoted command line (cloud-init `shellify`). */
     runcmd: string[][];
 }
+
+/** Gives a planned node's first-boot user data (secret), or undefined for a node set up over SSH. */
+export type FirstBootSource = (node: PlannedNode) => pulumi.Output<FirstBoot> | undefined;
 
 /** The agent facts first boot needs, all known before the machine exists. */
 export interface FirstBootNode {

@@ -6,11 +6,11 @@ import { ClusterConfig } from "../config";
 import { ClusterNode, ClusterNodes } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand } from "../shared/script";
-import { PlannedNode, serviceHost } from "../nodes/plan";
+import { serviceHost } from "../nodes/plan";
 import { agentBatches, agentBatchSize, batchCommands, isK3sUpgrade, plainAndConditional } from "./agent-upgrade";
 import { joinUrl, rewriteKubeconfig } from "./config";
 import { BOOTSTRAP_TOKEN_RANDOM_LENGTH, BOOTSTRAP_TOKEN_TTL_SECONDS, bootstrapToken } from "./bootstrap-token";
-import { agentFirstBoot, FIRST_BOOT, FirstBoot, firstBootConfig } from "./first-boot";
+import { agentFirstBoot, FIRST_BOOT, firstBootConfig, FirstBootSource } from "./first-boot";
 import { agentConverge, NodeSteps, nodeSteps, NodeStepsContext } from "./node-steps";
 import { agentDrain, machineId, serverLeaves } from "./removal";
 
@@ -23,9 +23,6 @@ export * from "./previous-state";
 export * from "./removal";
 export * from "./first-boot";
 export * from "./bootstrap-token";
-
-/** Gives a planned node's first-boot user data (secret), or undefined for a node set up over SSH. */
-export type FirstBootSource = (node: PlannedNode) => pulumi.Output<FirstBoot> | undefined;
 
 /** How long agents-joined.sh waits for every first-boot agent to register (boot, download, join). */
 export const AGENTS_JOINED_TIMEOUT_SECONDS = 900;
