@@ -36,7 +36,8 @@ export function tasksFromGraph(g: Graph, opts: { enforcing?: boolean } = {}): Ta
  * The hcloud CSI chart is applied beside Cilium's (components/hetzner-cloud), but its pods cannot start before Cilium
  * is Ready on their node, which is when the Cilium chart's own await ends: the CSI chart's await, holding its slot,
  * ends no earlier than the Cilium chart + its pods' pulls and start (a physical constraint, not a graph edge). When
- * the CSI chart comes after the Cilium chart anyway (the design before), this changes nothing.
+ * the CSI chart comes after the Cilium chart anyway (the design before), this changes nothing. As for every chart,
+ * one slot: in the engine each awaited child (here its Deployment and DaemonSet) holds a slot of its own.
  */
 function withCniWait(g: Graph, tasks: Task[]): Task[] {
     const cilium = g.ofType("kubernetes:helm.sh/v4:Chart").find(c => c.name === "cilium");

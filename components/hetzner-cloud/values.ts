@@ -108,7 +108,8 @@ export function ccmValues(config: ClusterConfig, endpoint: ApiEndpoint): HelmVal
  * - a helm.v4.Chart finishes only when its children are created and awaited (the provider's Construct returns after
  *   `ctx.wait()`, pulumi/pulumi sdk/go/pulumi/provider.go `construct`), and neither await fails early on pending or
  *   not-yet-started pods: the Deployment awaiter leaves its loop only on success, timeout or cancellation
- *   (deployment.go `await`), the DaemonSet awaiter until kstatus reports Current or the timeout (daemonset.go);
+ *   (deployment.go `await`), the DaemonSet awaiter until kstatus reports Current or the timeout (daemonset.go, in
+ *   the provider since 4.12.0, pulumi/pulumi-kubernetes#2953; this program pins @pulumi/kubernetes 4.34.2);
  * - the controller tolerates neither `not-ready` nor the uninitialised taint (chart templates/controller/
  *   deployment.yaml), so the scheduler places it once Cilium and the CCM have made a node Ready and initialised;
  * - the node plugin tolerates every NoSchedule/NoExecute taint (templates/node/daemonset.yaml) and runs on the pod
