@@ -5,7 +5,7 @@ import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_BOOTSTRAP_TOKEN, MOCK_TOKE
 import { numericId } from "../tools/mocks";
 import { FIRST_BOOT } from "../components/k3s/first-boot";
 import { CILIUM_NODE_IMAGES } from "../components/cilium/images";
-import { nodeConfigFile } from "../components/k3s";
+import { BOOTSTRAP_TOKEN_PATTERN, BOOTSTRAP_TOKEN_RANDOM_LENGTH, bootstrapToken, nodeConfigFile } from "../components/k3s";
 import { validateConfig } from "../components/config/validate";
 import { K3S_INSTALLER } from "../components/config/versions";
 import { ClusterNode } from "../components/nodes/contract";
@@ -232,6 +232,21 @@ describe("k3s: secrets", () => {
             assert.ok(!machine.inputs.userData.includes(MOCK_TOKEN), `${n}: the server token must never reach an agent`);
         }
         for (const n of SERVERS) assert.ok(!g.get(n, "hcloud:index/server:Server").inputs.userData.includes(MOCK_AGENT_TOKEN), n);
+    });
+
+    it("the bootstrap token's random value can only be 22 lower-case letters and digits, so every token made of it is <id>.<secret>", () => {
+        // bootstrapToken() does not check its input: this RandomString's inputs are the guarantee. terraform-provider-random
+        // (hashicorp/terraform-provider-random internal/random/string.go @04572027 CreateString) draws `length`
+        // characters from the enabled classes only; upper, numeric and special default to true, min_* to 0.
+        const random = g.get("k3s-cilium-k3s-bootstrap-token", "random:index/randomString:RandomString").inputs;
+        const classes: Record<string, string> = { upper: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", lower: "abcdefghijklmnopqrstuvwxyz", numeric: "0123456789", special: "!@#$%&*()-_=+[]{}<>:?" };
+        const charset = Object.keys(classes).filter(c => random[c] !== false).map(c => classes[c]).join("");
+        assert.strictEqual(charset, classes.lower + classes.numeric, "only lower-case letters and digits");
+        for (const min of ["minUpper", "minSpecial"]) assert.ok(!random[min], `${min} draws from a class the token must not contain`);
+        assert.strictEqual(random.length, BOOTSTRAP_TOKEN_RANDOM_LENGTH);
+        for (const sample of [charset.slice(0, random.length), charset.slice(-random.length)]) {
+            assert.match(bootstrapToken(sample), BOOTSTRAP_TOKEN_PATTERN, sample);
+        }
     });
 
     it("servers get the server token and define the agent token; agents get only the agent token; both only on stdin, which is secret", () => {
