@@ -39,10 +39,24 @@ describe("runtime: compiled program", () => {
             assert.strictEqual(Error.stackTraceLimit, LATE_STACK_FRAMES);
             Error.stackTraceLimit = 10;
             assert.throws(() => withShallowStackTraces(() => { throw new Error("boom"); }, {}), /boom/);
-            assert.strictEqual(Error.stackTraceLimit, 3);
+            assert.strictEqual(Error.stackTraceLimit, LATE_STACK_FRAMES);
             Error.stackTraceLimit = 1;
             withShallowStackTraces(() => 0, {});
             assert.strictEqual(Error.stackTraceLimit, 1);
+        } finally {
+            Error.stackTraceLimit = before;
+        }
+    });
+
+    it("an error thrown after the graph is built still names its throw site, and only that (each frame costs memory)", () => {
+        const before = Error.stackTraceLimit;
+        try {
+            Error.stackTraceLimit = 10;
+            withShallowStackTraces(() => 0, {});
+            const thrownLater = () => new Error("late");
+            const frames = thrownLater().stack!.split("\n").slice(1);
+            assert.strictEqual(frames.length, 1, frames.join("\n"));
+            assert.match(frames[0], /^ {4}at thrownLater \(.*runtime\.test\.ts:\d+:\d+\)$/);
         } finally {
             Error.stackTraceLimit = before;
         }

@@ -5,8 +5,8 @@ import { projectRoot } from "./script";
 /** Set to 1 to keep full stack traces while the graph is built (for debugging the program itself). */
 export const FULL_STACKS_ENV = "K3S_CILIUM_FULL_STACKS";
 
-/** Frames an error keeps once the graph is built: the throw site and its callers. */
-export const LATE_STACK_FRAMES = 3;
+/** Frames an error keeps once the graph is built: the throw site. */
+export const LATE_STACK_FRAMES = 1;
 
 /**
  * Runs the graph construction without stack traces. @pulumi/pulumi records `new Error().stack` for every output
@@ -15,8 +15,11 @@ export const LATE_STACK_FRAMES = 3;
  * for those). An error thrown during construction keeps its message and says how to get its frames.
  * Afterwards the SDK goes on registering asynchronously and records a trace for ~3 more promises per resource
  * (runtime/debuggable.ts `debuggablePromise`: registration, its result, the RPC), every frame its own: at 3+97
- * 10 frames each cost ~400 ms CPU of ~2 s in-process (bench). So the limit comes back as at most
- * LATE_STACK_FRAMES, never raised: an error our code throws later (in an apply) still names where it was thrown.
+ * 10 frames each cost ~400 ms CPU of ~2 s in-process (bench). Each frame source-map-support formats is an object
+ * with a closure per CallSite method (source-map-support 0.5.21 `cloneCallSite`): at 3 frames these traces were
+ * still ~105 MiB of the ~580 MiB one 3+97 evaluation allocates, and garbage collection is a third of its time.
+ * So the limit comes back as at most LATE_STACK_FRAMES, never raised: an error our code throws later (in an
+ * apply) still names where it was thrown, not its callers.
  */
 export function withShallowStackTraces<T>(build: () => T, env: NodeJS.ProcessEnv = process.env): T {
     if (env[FULL_STACKS_ENV] === "1") return build();
