@@ -82,11 +82,6 @@ function verifiedBytes(a: PinnedArtifact, mirror: string | undefined): Promise<U
     return p;
 }
 
-/** Resolves once the artifact matches its pinned digest; rejects with the one-line refusal. */
-export function verifyArtifact(a: PinnedArtifact, mirror = process.env[ARTIFACT_MIRROR_ENV]): Promise<void> {
-    return verifiedBytes(a, mirror).then(() => undefined);
-}
-
 /** Where verified artifacts are written, relative to the program's (and the provider's) working directory. */
 export const ARTIFACT_CACHE_DIR = ".cache/artifacts";
 
