@@ -159,6 +159,17 @@ export function upScheduleLimited(tasks: Task[], p: number): Schedule {
     return { makespan: round(now), criticalPath: path };
 }
 
+/**
+ * A lower bound on `pulumi up --parallel p` that no ordering of this graph can beat: the engine-slot seconds
+ * (every task but the machines' own first boots) spread perfectly over p slots, or the unbounded critical path,
+ * whichever is longer. The goals are judged against it too: a goal below it needs a different graph or faster
+ * steps, not a better schedule.
+ */
+export function lowerBoundLimited(tasks: Task[], p: number): number {
+    const slotSeconds = tasks.filter(t => !t.offSlot).reduce((sum, t) => sum + t.up, 0);
+    return round(Math.max(slotSeconds / p, upSchedule(tasks).makespan));
+}
+
 /** `pulumi up --parallel p`: the makespan only. */
 export function upMakespanLimited(tasks: Task[], p: number): number {
     return upScheduleLimited(tasks, p).makespan;

@@ -122,8 +122,9 @@ export function linearity(measured: Pick<Measured, "label" | "resources" | "eval
 function print(rows: Row[], measured: Measured[], extra: { p: number; ups: number[] }, runs: number) {
     const fmt = (n: number | string) => String(n).padStart(9);
     console.log("MODELED (bench/latency.ts) — seconds; Pulumi's default --parallel is 4 × GOMAXPROCS (8 on 2 cores, 16 on 4)");
-    console.log(`size       resources    up(∞)    up(8)   up(16)${fmt(`up(${extra.p})`)}    limit  destroy`);
-    rows.forEach((r, i) => console.log(`${r.label.padEnd(10)}${fmt(r.resources)}${fmt(r.up)}${fmt(r.up8)}${fmt(r.up16)}${fmt(extra.ups[i])}${fmt(r.limit)}${fmt(r.destroy)}`));
+    console.log(`size       resources    up(∞)    up(8)   up(16)${fmt(`up(${extra.p})`)}    limit floor(8)  destroy`);
+    rows.forEach((r, i) => console.log(`${r.label.padEnd(10)}${fmt(r.resources)}${fmt(r.up)}${fmt(r.up8)}${fmt(r.up16)}${fmt(extra.ups[i])}${fmt(r.limit)}${fmt(r.floor8)}${fmt(r.destroy)}`));
+    console.log("floor(8): no schedule of this graph at --parallel 8 is faster: max(engine-slot seconds / 8, up(∞)) (bench/calc.ts lowerBoundLimited)");
     if (measured.length) printMeasured(measured, runs);
     const get = (l: string) => rows.find(r => r.label === l)!;
     console.log(`\nup critical path, unbounded (3+2): ${get("prod 3+2").upCriticalPath.join(" → ")}`);

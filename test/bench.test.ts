@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "./harness";
-import { destroySchedule, Task, upMakespanLimited, upSchedule, upScheduleLimited } from "../bench/calc";
+import { destroySchedule, lowerBoundLimited, Task, upMakespanLimited, upSchedule, upScheduleLimited } from "../bench/calc";
 import { goalFailures, modelRow, physicalLimit, pulumiDefaultParallel, Row, structuralFailures, summarizePath } from "../bench/model";
 import { between, modeledRows, MODELED_HEADER, replaceBlock } from "../bench/readme";
 import { parseArgs } from "../bench/run";
@@ -105,6 +105,27 @@ describe("bench: goals and structural bounds", () => {
         ]), []);
     });
 
+    it("a goal below the graph's lower bound says it is unreachable by scheduling; one above it does not", () => {
+        const failures = goalFailures([{ ...row("prod 3+2", 94, 247.5), floor8: 246 }, { ...row("prod 3+97", 673, 680.5), floor8: 420.2 }], []);
+        assert.deepStrictEqual(failures.map(f => f.replace(/; critical path.*/, "")), [
+            "prod 3+2 up at --parallel 8 is 247.5s (goal ≤ 150s; unreachable with this graph and latency model: no schedule at --parallel 8 is under 246s)",
+            "prod 3+97 up at --parallel 8 is 680.5s = × 2.75 prod 3+2 (goal ≤ × 1.3; unreachable with this graph and latency model: no schedule at --parallel 8 is under 420.2s)",
+        ]);
+        assert.deepStrictEqual(goalFailures([{ ...row("prod 3+2", 94, 160), floor8: 140 }], []),
+            ["prod 3+2 up at --parallel 8 is 160s (goal ≤ 150s); critical path: x"]);
+    });
+
+    it("the lower bound at p slots: slot seconds over p, or the critical path; first boots take no slot", () => {
+        const t = (id: string, up: number, deps: string[] = [], offSlot = false): Task => ({ id, name: id, up, destroy: 0, deps, inside: false, offSlot });
+        assert.strictEqual(lowerBoundLimited([t("a", 10), t("b", 10), t("c", 10), t("d", 10)], 2), 20);
+        assert.strictEqual(lowerBoundLimited([t("a", 10), t("b", 10, ["a"]), t("c", 1)], 4), 20);
+        assert.strictEqual(lowerBoundLimited([t("a", 10), t("boot", 100, [], true), t("c", 10)], 2), 100);
+        assert.strictEqual(lowerBoundLimited([t("a", 10), t("boot", 5, [], true), t("c", 10)], 2), 10);
+        for (const tasks of [[t("a", 3), t("b", 7, ["a"]), t("c", 4), t("d", 6, ["c"]), t("e", 5)]]) {
+            for (const p of [1, 2, 3]) assert.ok(upScheduleLimited(tasks, p).makespan >= lowerBoundLimited(tasks, p), `p=${p}`);
+        }
+    });
+
     it("destroy never waits on in-cluster work except the cloud cleanup", () => {
         assert.deepStrictEqual(structuralFailures([{ label: "prod 3+97", destroyPathInside: ["k3s-cilium-cilium-rollout"] } as Row]),
             ["prod 3+97: destroy critical path has in-cluster/remote steps: k3s-cilium-cilium-rollout"]);
@@ -128,6 +149,7 @@ describe("bench: the modeled rows of the program's real graph", function () {
 
     it("the physical limit and the critical paths point at the real chain; destroy waits on nothing in-cluster", () => {
         assert.deepStrictEqual(structuralFailures(rows), []);
+        for (const r of rows) assert.ok(r.floor8 <= r.up8 && r.floor8 >= r.up, `${r.label}: lower bound ${r.floor8} outside [${r.up}, ${r.up8}]`);
         const small = rows.find(r => r.label === "prod 3+2")!;
         assert.strictEqual(small.limit, physicalLimit(SIZES[2]));
         assert.ok(small.upCriticalPath[0] === "k3s-cilium-network", small.upCriticalPath.join(" → "));
