@@ -5,8 +5,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import {
-    adoptSecretsProvider, COMPUTED, isSecret, main, REDACTED, REDACTED_CONNECTION, sanitizeDeployment, secretLeaks, SECRET_SIG, SIG_KEY, standFor,
+    adoptSecretsProvider, isSecret, main, REDACTED, REDACTED_CONNECTION, sanitizeDeployment, secretLeaks, standFor,
 } from "../tools/sanitize-state";
 import { tempDir } from "./temp";
 
@@ -50,9 +51,9 @@ describe("sanitize-state: prod's exported state without any prod secret", () => 
     });
 
     it("stand-ins: unknown for what commands printed and for Kubernetes providers' kubeconfig, an object for a connection, one fixed string elsewhere", () => {
-        assert.strictEqual(plaintextAt(out, "::k3s-cilium-kubeconfig", "outputs", "stdout"), COMPUTED);
-        assert.strictEqual(plaintextAt(out, "::k3s-cilium-k8s", "inputs", "kubeconfig"), COMPUTED);
-        assert.strictEqual(plaintextAt(out, "::k3s-cilium-k8s", "outputs", "kubeconfig"), COMPUTED);
+        assert.strictEqual(plaintextAt(out, "::k3s-cilium-kubeconfig", "outputs", "stdout"), unknownValue);
+        assert.strictEqual(plaintextAt(out, "::k3s-cilium-k8s", "inputs", "kubeconfig"), unknownValue);
+        assert.strictEqual(plaintextAt(out, "::k3s-cilium-k8s", "outputs", "kubeconfig"), unknownValue);
         // Passed on unchanged by the program: the same string on both sides of the preview's diff.
         assert.strictEqual(plaintextAt(out, "::k3s-cilium-server-0-host-key", "outputs", "privateKeyOpenssh"), REDACTED);
         assert.deepStrictEqual(plaintextAt(out, "::k3s-cilium-server-0-install", "inputs", "connection"), { host: REDACTED, privateKey: REDACTED });
@@ -63,8 +64,8 @@ describe("sanitize-state: prod's exported state without any prod secret", () => 
         assert.strictEqual(JSON.parse(install.inputs.environment.K3S_TOKEN_FILE.plaintext), REDACTED, "nested in a plain object");
         assert.strictEqual(install.inputs.environment.K3S_VERSION, "v1.33.5+k3s1");
         assert.deepStrictEqual([install.inputs.triggers[0], JSON.parse(install.inputs.triggers[1].plaintext)], ["v1.33.5+k3s1", REDACTED], "inside an array");
-        assert.deepStrictEqual(Object.keys(install.inputs.stdin).sort(), ["plaintext", SIG_KEY].sort());
-        assert.strictEqual(install.inputs.stdin[SIG_KEY], SECRET_SIG);
+        assert.deepStrictEqual(Object.keys(install.inputs.stdin).sort(), ["plaintext", specialSigKey].sort());
+        assert.strictEqual(install.inputs.stdin[specialSigKey], specialSecretSig);
         const pending = out.deployment.pending_operations[0];
         assert.deepStrictEqual([pending.type, JSON.parse(pending.resource.inputs.stdin.plaintext)], ["updating", REDACTED]);
     });
@@ -91,8 +92,8 @@ describe("sanitize-state: prod's exported state without any prod secret", () => 
 
     it("secretLeaks finds a ciphertext, a foreign plaintext and a secrets provider anywhere", () => {
         const bad = JSON.parse(text);
-        bad.deployment.resources[5].outputs.privateKeyPem = { [SIG_KEY]: SECRET_SIG, ciphertext: "v1:x:y" };
-        bad.deployment.resources[6].outputs.result = { [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify("hunter2") };
+        bad.deployment.resources[5].outputs.privateKeyPem = { [specialSigKey]: specialSecretSig, ciphertext: "v1:x:y" };
+        bad.deployment.resources[6].outputs.result = { [specialSigKey]: specialSecretSig, plaintext: JSON.stringify("hunter2") };
         bad.deployment.secrets_providers = { type: "passphrase", state: { salt: "v1:a:v1:b:c" } };
         assert.deepStrictEqual(secretLeaks(bad), [
             "$.deployment.resources[5].outputs.privateKeyPem: secret that is not a stand-in (ciphertext)",

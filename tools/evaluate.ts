@@ -7,6 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+// How the SDK marks a secret in the properties the monitor receives: `{ [specialSigKey]: specialSecretSig, value }`
+// (pulumi/pulumi sdk/nodejs/runtime/rpc.ts).
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { PROJECT } from "../components/config/keys";
 import { PLATFORM_ENV, SKIP_HOST_TOOLS_ENV } from "../components/nodes/host-tools";
 import { ARTIFACT_MIRROR_ENV } from "../components/shared/artifacts";
@@ -19,9 +22,6 @@ export { COLIMA_HOST_KEY_FIXTURE, COLIMA_KEY_FIXTURE, colimaSshConfigFixture, k3
 export { listStacks, readStackFile, ROOT, stackConfig, stackFilePath } from "./stack-file";
 /** Third-party files for offline runs (README there); also the program's artifact mirror under mocks. */
 export const SHARED_UPSTREAM = path.resolve(ROOT, "..", "shared", "upstream");
-
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface RunOptions {
     /** A stack with a file Pulumi.<stack>.yaml in the project root. */
@@ -51,7 +51,7 @@ export interface RunOptions {
 
 function hasSecret(v: any): boolean {
     if (!v || typeof v !== "object") return false;
-    if (v[SECRET_SIG] === SECRET_VALUE) return true;
+    if (v[specialSigKey] === specialSecretSig) return true;
     return Object.values(v).some(hasSecret);
 }
 
@@ -105,7 +105,7 @@ function patchMonitor(): void {
 function unwrap(v: any): any {
     if (Array.isArray(v)) return v.map(unwrap);
     if (v && typeof v === "object") {
-        if (v[SECRET_SIG] === SECRET_VALUE) return unwrap(v.value);
+        if (v[specialSigKey] === specialSecretSig) return unwrap(v.value);
         return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
     }
     return v;

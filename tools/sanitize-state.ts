@@ -19,10 +19,11 @@
  *   import therefore needs the throwaway stack's own `secrets_providers` — adoptSecretsProvider.
  */
 import * as fs from "fs";
+// The three strings above, from their one owner: the Pulumi SDK (pulumi/pulumi sdk/nodejs/runtime/rpc.ts
+// `specialSigKey`, `specialSecretSig`, `unknownValue`, the installed @pulumi/pulumi's; it encodes the engine's
+// sdk/go/common/resource/properties.go signatures with them).
+import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const COMPUTED = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** The stand-in for a secret the program only passes on (keys, tokens, cloud-init): equal on both sides of a diff. */
 export const REDACTED = "[prod secret removed by tools/sanitize-state.ts]";
 
@@ -31,11 +32,11 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Stand = "redacted" | "unknown" | "connection";
 
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === "object" && v !== null && !Array.isArray(v);
-export const isSecret = (v: unknown): boolean => isObject(v) && v[SIG_KEY] === SECRET_SIG;
+export const isSecret = (v: unknown): boolean => isObject(v) && v[specialSigKey] === specialSecretSig;
 /** A remote Command's `connection` is an object (pulumi-command schema, type command:remote:Connection, `host` required). */
 export const REDACTED_CONNECTION = { host: REDACTED, privateKey: REDACTED };
-const STAND_VALUES: Record<Stand, Json> = { redacted: REDACTED, unknown: COMPUTED, connection: REDACTED_CONNECTION };
-const standIn = (stand: Stand): Json => ({ [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(STAND_VALUES[stand]) });
+const STAND_VALUES: Record<Stand, Json> = { redacted: REDACTED, unknown: unknownValue, connection: REDACTED_CONNECTION };
+const standIn = (stand: Stand): Json => ({ [specialSigKey]: specialSecretSig, plaintext: JSON.stringify(STAND_VALUES[stand]) });
 
 /**
  * Which stand-in a secret gets, by where it sits. Unknown where a fixed string would be wrong:
@@ -114,7 +115,7 @@ export function secretLeaks(doc: unknown, at = "$"): string[] {
     if (isSecret(doc)) {
         const d = doc as Record<string, Json>;
         const ok = Object.keys(d).length === 2 && Object.values(STAND_VALUES).some(v => d.plaintext === JSON.stringify(v));
-        return ok ? [] : [`${at}: secret that is not a stand-in (${Object.keys(d).filter(k => k !== SIG_KEY).join(", ")})`];
+        return ok ? [] : [`${at}: secret that is not a stand-in (${Object.keys(d).filter(k => k !== specialSigKey).join(", ")})`];
     }
     if (Array.isArray(doc)) return doc.flatMap((x, i) => secretLeaks(x, `${at}[${i}]`));
     if (!isObject(doc)) return [];
