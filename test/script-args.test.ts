@@ -12,7 +12,7 @@ import * as path from "path";
 import { parse as parseShell } from "shell-quote";
 import * as YAML from "yaml";
 import { ClusterConfig, validateConfig } from "../components/config";
-import { FIRST_BOOT, FIRST_BOOT_START_TIMEOUT_SECONDS } from "../components/k3s/first-boot";
+import { FIRST_BOOT, FIRST_BOOT_SCRIPTS, FIRST_BOOT_START_TIMEOUT_SECONDS } from "../components/k3s/first-boot";
 import { installCommand, K3S_START_TIMEOUT_SECONDS, preflightCommand } from "../components/k3s/node-steps";
 import { configureArgs, installArgs, prefetchArgs, preflightArgs, ScriptNode, startArgs, waitBootArgs } from "../components/k3s/script-args";
 import { planNodes } from "../components/nodes/plan";
@@ -35,7 +35,7 @@ function firstBootCalls(runcmd: string[]): Record<string, string[]> {
     const local = path.join(sb.dir, "first-boot");
     fs.mkdirSync(local);
     const log = path.join(sb.dir, "args.log");
-    for (const name of ["preflight.sh", "configure.sh", "install.sh", "start.sh", "prefetch-images.sh"]) {
+    for (const name of FIRST_BOOT_SCRIPTS) {
         // One line per call: the script's name and each argument, tab-separated (no argument holds a tab).
         fs.writeFileSync(path.join(local, name), `(IFS=$'\\t'; echo "${name}	$*") >> "${log}"\ncat >/dev/null\n`, { mode: 0o700 });
     }
@@ -76,7 +76,7 @@ describe("k3s node scripts: every path passes the same arguments (components/k3s
 
     it("preflight, configure, install, start and the image prefetch: one argument list per script across the SSH path, the converge and first boot", () => {
         const { ssh, converge, firstBoot } = paths();
-        assert.deepStrictEqual(Object.keys(firstBoot), ["preflight.sh", "configure.sh", "install.sh", "start.sh", "prefetch-images.sh"]);
+        assert.deepStrictEqual(Object.keys(firstBoot), [...FIRST_BOOT_SCRIPTS], "first-boot.sh runs every script it is given, in order");
         // Scripts whose arguments are the node's and the config's alone: the same list wherever they run.
         assert.deepStrictEqual(ssh["preflight.sh"], preflightArgs(config, agent));
         assert.deepStrictEqual(firstBoot["preflight.sh"], ssh["preflight.sh"], "first boot's preflight.sh");
