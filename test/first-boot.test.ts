@@ -96,6 +96,20 @@ describe("first boot: agent user data against cloud-init's contract", () => {
         assert.strictEqual(YAML.parse(v4.content)["node-ip"], "10.0.1.100");
     });
 
+    it("is exactly one YAML rendering of the whole document, also when the scripts' rendering comes from the cache", () => {
+        const node = { name: `${config.clusterName}-agent-2`, privateAddress: "10.0.1.101" };
+        const firstBoot = agentFirstBoot(config, node, firstBootConfig(config, node, "https://10.0.1.2:6443", TOKEN));
+        // Items that need quoting and block scalars, beside the real ones.
+        firstBoot.writeFiles.push({ path: "/x/a: b", content: "#!/bin/sh\n'quoted' \"q\"\n  indented\n", owner: "root:root", permissions: "0700", encoding: "gz+b64" });
+        const whole = "#cloud-config\n" + YAML.stringify({
+            ssh_pwauth: false, disable_root: false, ssh_deletekeys: true,
+            ssh_keys: { ed25519_private: HOST_KEY.privateKey, ed25519_public: HOST_KEY.publicKey },
+            write_files: firstBoot.writeFiles, runcmd: firstBoot.runcmd,
+        }, { lineWidth: 0 });
+        assert.strictEqual(cloudInit(HOST_KEY, firstBoot), whole);
+        assert.strictEqual(cloudInit(HOST_KEY, firstBoot), whole, "second rendering (cached scripts)");
+    });
+
     it("a server's user data is unchanged: host key only", () => {
         const server = YAML.parse(cloudInit(HOST_KEY), { version: "1.1" });
         assert.deepStrictEqual(Object.keys(server), ["ssh_pwauth", "disable_root", "ssh_deletekeys", "ssh_keys"]);
