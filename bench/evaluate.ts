@@ -6,7 +6,8 @@
  *   load   process start → the entry's static imports loaded (node, the SDKs, the providers, components/)
  *   first  the first evaluation after that (cold JIT; includes what the SDKs load lazily, e.g. helm.v4)
  *   warm   further evaluations in the same process, each a complete run of the program (setMocks, then index.js)
- * Usage: node -r source-map-support/register evaluate.js "<size>" [entry, default bin/index.js] [warm runs, default 2]
+ * It also reports its own process.execArgv (the bench checks them against Pulumi.yaml's nodeargs).
+ * Usage: node [Pulumi.yaml nodeargs] -r source-map-support/register evaluate.js "<size>" [entry, default bin/index.js] [warm runs, default 2]
  */
 import * as fs from "fs";
 import { createRequire } from "module";
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     const first = await timed();
     const warm = [];
     for (let i = 0; i < Number(warmRuns); i++) warm.push(await timed());
-    console.log(JSON.stringify({ load: loaded, first, warm, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+    console.log(JSON.stringify({ load: loaded, first, warm, maxRssMiB: process.resourceUsage().maxRSS / 1024, execArgv: process.execArgv }));
 }
 
 if (require.main === module) main().catch(e => { console.error(e); process.exit(1); });

@@ -17,6 +17,7 @@ import { goalFailures, Measured, modelRow, PARALLEL_2_CORE, PARALLEL_4_CORE, pul
 import { measuredRows, MEASURED_HEADER, modeledRows, MODELED_HEADER, replaceBlock } from "./readme";
 import { Size, sizeOverrides, SIZES } from "./sizes";
 import { tasksFromGraph } from "./tasks";
+import { projectNodeArgs } from "./node-args";
 import { runProgram } from "../tools/evaluate";
 import { recommendedParallel } from "../scripts/parallel";
 
@@ -24,7 +25,7 @@ const ROOT = path.resolve(__dirname, "..");
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 /** One fresh process's report (bench/evaluate.ts): wall and CPU ms of module load, first and warm evaluations. */
-interface ProcessReport { load: { ms: number; cpuMs: number }; first: { ms: number; cpuMs: number }; warm: { ms: number; cpuMs: number }[]; maxRssMiB: number }
+interface ProcessReport { load: { ms: number; cpuMs: number }; first: { ms: number; cpuMs: number }; warm: { ms: number; cpuMs: number }[]; maxRssMiB: number; execArgv?: string[] }
 
 /** Pure: medians over the fresh processes (load, first, cold = load + first) and over all their warm runs. */
 export function summarize(label: string, reports: ProcessReport[]): Omit<Measured, "resources"> {
@@ -39,19 +40,32 @@ export function summarize(label: string, reports: ProcessReport[]): Omit<Measure
 }
 
 /**
- * Times the program as `pulumi up` runs it: plain node on the shipped bin/index.js with source-map-support
- * registered (Pulumi's runner does that), in fresh processes without ts-node; the evaluator (tools/) is compiled
- * too (tsconfig.bench.json) so that no TypeScript hook sits in the measured process. Each process loads the
- * program's modules once, evaluates it once (cold), then `warm` more times (in-process: the goal's number).
+ * Pure: the node options of a measured process — Pulumi.yaml's nodeargs first (the language host puts them before
+ * its run script), then source-map-support, which that run script registers (@pulumi/pulumi cmd/run/index.ts).
  */
-export function measure(size: Size, runs: number, warm: number): Omit<Measured, "resources"> {
-    const evaluate = path.join(ROOT, ".cache", "bench-build", "bench", "evaluate.js");
+export function evaluatorNodeOptions(nodeArgs: string[]): string[] {
+    return [...nodeArgs, "-r", "source-map-support/register"];
+}
+
+/**
+ * Times the program as `pulumi up` runs it: plain node on the shipped bin/index.js, with Pulumi.yaml's nodeargs
+ * and source-map-support registered (Pulumi's runner does that), in fresh processes without ts-node; the evaluator
+ * (tools/) is compiled too (tsconfig.bench.json) so that no TypeScript hook sits in the measured process. Each
+ * process loads the program's modules once, evaluates it once (cold), then `warm` more times (in-process: the
+ * goal's number). Each reports its own process.execArgv, which must be exactly those options.
+ */
+export function measure(size: Size, runs: number, warm: number, nodeArgs: string[] = projectNodeArgs(),
+    evaluate = path.join(ROOT, ".cache", "bench-build", "bench", "evaluate.js")): Omit<Measured, "resources"> {
+    const options = evaluatorNodeOptions(nodeArgs);
     const reports: ProcessReport[] = [];
     for (let i = 0; i < runs; i++) {
-        const r = spawnSync(process.execPath, ["-r", "source-map-support/register", evaluate, size.label, "bin/index.js", String(warm)],
-            { encoding: "utf8", cwd: ROOT });
+        const r = spawnSync(process.execPath, [...options, evaluate, size.label, "bin/index.js", String(warm)], { encoding: "utf8", cwd: ROOT });
         if (r.status !== 0) throw new Error(`evaluating ${size.label} failed: ${r.stderr}`);
-        reports.push(JSON.parse(r.stdout.trim().split("\n").pop()!));
+        const report: ProcessReport = JSON.parse(r.stdout.trim().split("\n").pop()!);
+        if (JSON.stringify(report.execArgv) !== JSON.stringify(options)) {
+            throw new Error(`evaluating ${size.label}: the process ran with node options ${JSON.stringify(report.execArgv)}, not ${JSON.stringify(options)} (Pulumi.yaml nodeargs + source-map-support)`);
+        }
+        reports.push(report);
     }
     return summarize(size.label, reports);
 }
@@ -95,7 +109,7 @@ function printProjections(label: string, rows: ReturnType<typeof projections>, n
 
 function printMeasured(measured: Measured[], runs: number) {
     const fmt = (n: number | string | undefined, w = 9) => String(n ?? "–").padStart(w);
-    console.log(`\nMEASURED — program evaluation under mocks (bench/evaluate.ts), ${runs} fresh processes × (1 cold + ${measured[0].warmRuns} in-process) evaluations, medians`);
+    console.log(`\nMEASURED — program evaluation under mocks (bench/evaluate.ts), ${runs} fresh processes × (1 cold + ${measured[0].warmRuns} in-process) evaluations, medians; node ${evaluatorNodeOptions(projectNodeArgs()).join(" ")}`);
     console.log("           resources  ── in-process ─────────────  ── fresh process ───────────────────  peak RSS");
     console.log("size                    eval ms   CPU ms  ms/res    load ms  1st eval ms  total ms      MiB");
     for (const m of measured) {
