@@ -141,6 +141,20 @@ describe("hetzner-cloud: the graph (bootstrap order, Secret, destroy order)", ()
         assert.ok(!g.dependsOn(chart("cilium"), csi), "Cilium must not wait for the CSI chart");
     });
 
+    it("the CSI chart's await starts with every node registered: after agents-joined and every server's install", () => {
+        // Its node plugin tolerates every taint, so a node joining during the DaemonSet's await adds a pod the await
+        // waits for (kstatus Current), holding engine slots the agents' creates need (components/hetzner-cloud).
+        const csi = chart("hcloud-csi");
+        const joined = g.get("k3s-cilium-agents-joined");
+        assert.ok(g.dependsOn(csi, joined), "the CSI chart waits for the first-boot agents to have joined");
+        assert.ok(g.dependsOn(joined, g.get("k3s-cilium-agent-2")), "agents-joined is the wait for every agent");
+        const installs = g.ofType("command:remote:Command").filter(c => /-server-[0-9]+-install$/.test(c.name));
+        assert.deepStrictEqual(installs.map(c => c.name), ["k3s-cilium-server-1-install", "k3s-cilium-server-2-install", "k3s-cilium-server-3-install"]);
+        for (const c of installs) assert.ok(g.dependsOn(csi, c), `${c.name}: every server is in the node set first`);
+        // Registration only: nothing the CSI chart waits for waits for Cilium (which alone makes a node Ready).
+        assert.ok(!g.dependsOn(joined, chart("cilium")) && !g.dependsOn(csi, chart("cilium")));
+    });
+
     it("the Secret `hcloud` carries the token and the network id, and is secret", async () => {
         const s = g.get("hcloud", "kubernetes:core/v1:Secret");
         assert.deepStrictEqual(s.inputs.metadata, { name: "hcloud", namespace: "kube-system" });

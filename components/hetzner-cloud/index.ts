@@ -26,7 +26,11 @@ export interface HetznerCloudArgs {
     readonly networkId: pulumi.Input<string>;
     /** Hetzner API token (secret) for both controllers. */
     readonly hcloudToken: pulumi.Output<string>;
-    /** Every node's last provisioning step: each machine outlives the destroy cleanup. */
+    /**
+     * Every node's last provisioning step (K3sCluster.nodeReady: each server's and SSH-path agent's install, and
+     * `<cluster>-agents-joined` for first-boot agents): each machine outlives the destroy cleanup, and the CSI chart
+     * is applied only once every node is registered (see below).
+     */
     readonly nodeSteps: readonly pulumi.Resource[];
     /** Seconds the destroy cleanup waits for load balancers and volumes to go. @default 600 */
     readonly cleanupTimeoutSeconds?: number;
@@ -44,8 +48,20 @@ const script = (name: string) => loadScript(__dirname, name);
  * Order: the CCM needs only the API (hostNetwork, explicit API endpoint, tolerates the not-ready and uninitialised
  * taints), so it starts beside Cilium — neither waits for the other. Cilium tolerates the uninitialised taint too
  * (agent: `operator: Exists`; operator: the taint listed in the 1.18.4 chart's `operator.tolerations`, restored in
- * 1.18.2 by cilium/cilium#41098 after 1.18.0/1.18.1 dropped it). The CSI driver goes beside Cilium too, after the
- * Secret and the CCM: see `csiAwaitTimeoutSeconds` for why its pods may be created before any node is Ready.
+ * 1.18.2 by cilium/cilium#41098 after 1.18.0/1.18.1 dropped it). The CSI driver goes beside Cilium too (not after
+ * its rollout), after the Secret and the CCM: see `CSI_AWAIT_TIMEOUT_SECONDS` (values.ts) for why its pods may be
+ * created before any node is Ready.
+ *
+ * The CSI chart also waits for every node to be registered (`args.nodeSteps`; registration only: agents-joined.sh
+ * does not need Ready, which only Cilium gives). Its DaemonSet's await ends when kstatus says Current
+ * (pulumi/pulumi-kubernetes provider/pkg/await/daemonset.go `rolloutComplete` → kstatus `status.Compute`, commit
+ * 94977969), i.e. when a pod on every scheduled node is available, and the node plugin tolerates every taint
+ * (hcloud-csi 2.22.1 chart templates/node/daemonset.yaml: NoExecute and NoSchedule `operator: Exists`), so each node
+ * that joins during the await adds a pod that is Ready only after Cilium on that node and its pulls. Applied before
+ * the agents joined, on a large stack the await would hold engine slots the agents' creates need while they queue, and
+ * its bound (counted from the apply) would run down meanwhile; applied after, its node set is complete when it starts.
+ * The Cilium chart's own DaemonSet await has the same exposure (it starts at API ready, before the agents join, with
+ * the provider's 10 min default); it is not moved here: Cilium is what makes nodes Ready (README Performance).
  */
 export class HetznerCloud extends pulumi.ComponentResource {
     readonly secret?: k8s.core.v1.Secret;
@@ -89,7 +105,7 @@ export class HetznerCloud extends pulumi.ComponentResource {
             this.csi = new k8s.helm.v4.Chart(HCLOUD_CSI_CHART.chart, {
                 name: HCLOUD_CSI_CHART.chart, chart: HCLOUD_CSI_CHART.chart, version: HCLOUD_CSI_CHART.version,
                 repositoryOpts: { repo: HCLOUD_HELM_REPO }, namespace: "kube-system", values: this.csiValues,
-            }, { ...inCluster, dependsOn: [args.apiReady, ...(secret ? [secret] : []), ...(this.ccm ? [this.ccm] : [])] });
+            }, { ...inCluster, dependsOn: [args.apiReady, ...(secret ? [secret] : []), ...(this.ccm ? [this.ccm] : []), ...args.nodeSteps] });
             charts.push(this.csi);
         }
 
