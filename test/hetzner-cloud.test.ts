@@ -1,15 +1,19 @@
 import * as assert from "assert";
+import { isDeepStrictEqual } from "util";
 import Ajv2020 from "ajv/dist/2020";
 import * as YAML from "yaml";
-import { find, helmV4Applied, renderCilium, unmetReferences } from "./chart";
+import { find, helmV4Applied, K8sObject, renderCilium, unmetReferences } from "./chart";
 import { chartFile, envOf, FRESH_NODE_TAINTS, podSpec, renderHetznerChart, Toleration, tolerates } from "./hetzner-charts";
 import { Graph, runProgram, RunOptions, stackConfig } from "./harness";
 import { parseScriptCommands } from "../components/shared/script";
 import { ClusterConfig, validateConfig } from "../components/config";
 import { HCLOUD_CCM_CHART, HCLOUD_CSI_CHART } from "../components/config/versions";
 import { ciliumMtu, mtuPlan, MtuInput } from "../components/hetzner-cloud/mtu";
-import { CSI_AWAIT_TIMEOUT_SECONDS } from "../components/hetzner-cloud/values";
+import { CSI_AWAIT_TIMEOUT_SECONDS, PULUMI_KUBERNETES_DEFAULT_AWAIT_SECONDS } from "../components/hetzner-cloud/values";
+import { LATENCY } from "../bench/latency";
 import { l2OnHetznerProblems, L2RuleInput } from "../components/hetzner-cloud/rules";
+
+const annotationsOf = (o: K8sObject | undefined): Record<string, string> => (o?.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {};
 
 function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {
     const r = validateConfig(stackConfig(stack, overrides), { stack, hcloudTokenSet: true });
@@ -238,23 +242,45 @@ describe("hetzner-cloud: the real charts rendered with the program's values", fu
         assert.deepStrictEqual(unmetReferences(objects, [{ kind: "Secret", namespace: "kube-system", name: "hcloud" }]), []);
     });
 
-    it("CSI: only kinds whose await waits; its Deployment and DaemonSet awaited for CSI_AWAIT_TIMEOUT_SECONDS, longer than Cilium's own await; no pod template changes", async () => {
+    it("CSI: only kinds whose await waits; its Deployment and DaemonSet awaited for CSI_AWAIT_TIMEOUT_SECONDS, longer than each of Cilium's awaits", async () => {
         const objects = helmV4Applied(await renderHetznerChart("csi", values("hcloud-csi"), release("hcloud-csi")));
         // Applied before any node is Ready: each of these either has no await or waits (never fails early) for Ready pods
         // (pulumi-kubernetes provider/pkg/await/awaiters.go, deployment.go, daemonset.go). A Job or a bare Pod would not.
         assert.deepStrictEqual([...new Set(objects.map(o => o.kind))].sort(),
             ["CSIDriver", "ClusterRole", "ClusterRoleBinding", "DaemonSet", "Deployment", "ServiceAccount", "StorageClass"]);
-        const annotations = (o: any) => o?.metadata?.annotations ?? {};
         for (const [kind, name] of [["Deployment", "hcloud-csi-controller"], ["DaemonSet", "hcloud-csi-node"]]) {
-            const workload = find(objects, kind, name);
-            assert.strictEqual(annotations(workload)["pulumi.com/timeoutSeconds"], String(CSI_AWAIT_TIMEOUT_SECONDS), `${kind} ${name}`);
-            assert.deepStrictEqual(Object.keys(annotations(workload!.spec.template)).filter(k => k.startsWith("pulumi.com/")), [], `${kind} ${name}: its pods are not restarted by the bound`);
+            assert.strictEqual(annotationsOf(find(objects, kind, name))["pulumi.com/timeoutSeconds"], String(CSI_AWAIT_TIMEOUT_SECONDS), `${kind} ${name}`);
         }
-        // Cilium's chart awaits its agents for the provider's 10 min default (no annotation of its own): the CSI await,
-        // which may start before it, must outlast it.
-        const cilium = await renderCilium(g.get("cilium", "kubernetes:helm.sh/v4:Chart").inputs.values);
-        assert.ok(cilium.every(o => !annotations(o)["pulumi.com/timeoutSeconds"] && !annotations(o)["pulumi.com/skipAwait"]), "Cilium's objects keep the default await");
-        assert.ok(CSI_AWAIT_TIMEOUT_SECONDS >= 600 + 300, `${CSI_AWAIT_TIMEOUT_SECONDS}s`);
+        // What the provider awaits in Cilium's chart, for as long as its annotation (or the provider default) says: the
+        // CSI await may start while Cilium still rolls out on every node, and its own pods start after that.
+        const cilium = await renderCilium(values("cilium"));
+        const ciliumAwaits = cilium.filter(o => ["Deployment", "DaemonSet", "StatefulSet"].includes(o.kind))
+            .map(o => [`${o.kind} ${o.metadata.name}`, Number(annotationsOf(o)["pulumi.com/timeoutSeconds"] ?? PULUMI_KUBERNETES_DEFAULT_AWAIT_SECONDS)] as const);
+        assert.ok(ciliumAwaits.some(([w]) => w === "DaemonSet cilium"), ciliumAwaits.map(([w]) => w).join(", "));
+        assert.ok(cilium.every(o => !annotationsOf(o)["pulumi.com/skipAwait"]), "Cilium's objects are awaited");
+        for (const [workload, seconds] of ciliumAwaits) {
+            assert.ok(CSI_AWAIT_TIMEOUT_SECONDS >= seconds + LATENCY.hcloudCsiPods.up,
+                `the CSI await (${CSI_AWAIT_TIMEOUT_SECONDS} s) must outlast Cilium's ${workload} (${seconds} s) + its own pods (${LATENCY.hcloudCsiPods.up} s)`);
+        }
+    });
+
+    it("CSI: commonAnnotations (the await bound) change only the metadata of 5 objects, no workload's spec (no pod restarts)", async () => {
+        const withBound = helmV4Applied(await renderHetznerChart("csi", values("hcloud-csi"), release("hcloud-csi")));
+        const { commonAnnotations, ...rest } = values("hcloud-csi");
+        assert.ok(commonAnnotations, "the program sets commonAnnotations");
+        const without = helmV4Applied(await renderHetznerChart("csi", rest, release("hcloud-csi")));
+        const id = (o: K8sObject) => `${o.kind} ${o.metadata.name}`;
+        assert.deepStrictEqual(withBound.map(id), without.map(id), "the same objects");
+        // A chart that put a checksum of its values into a pod template would change the spec: every pod restarts.
+        for (const o of withBound.filter(o => ["Deployment", "DaemonSet", "StatefulSet"].includes(o.kind))) {
+            assert.deepStrictEqual(o.spec, find(without, o.kind, o.metadata.name)!.spec, `${id(o)}: spec`);
+        }
+        // What the first `up` after adding the bound updates in place (README "Day 2"): metadata annotations only.
+        const changed = withBound.filter(o => !isDeepStrictEqual(o, find(without, o.kind, o.metadata.name)));
+        assert.deepStrictEqual(changed.map(id), ["ServiceAccount hcloud-csi-controller", "ClusterRole hcloud-csi-controller",
+            "ClusterRoleBinding hcloud-csi-controller", "DaemonSet hcloud-csi-node", "Deployment hcloud-csi-controller"]);
+        const stripped = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, annotations: undefined } });
+        for (const o of changed) assert.deepStrictEqual(stripped(o), stripped(find(without, o.kind, o.metadata.name)!), `${id(o)}: only annotations`);
     });
 
     it("CSI values validate against the chart's values.schema.json (the CCM chart ships none)", async () => {

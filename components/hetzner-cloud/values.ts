@@ -100,29 +100,39 @@ export function ccmValues(config: ClusterConfig, endpoint: ApiEndpoint): HelmVal
 }
 
 /**
+ * pulumi-kubernetes' await bound of a Deployment and of a DaemonSet without a `pulumi.com/timeoutSeconds` annotation:
+ * 10 min each (pulumi/pulumi-kubernetes provider/pkg/await/deployment.go `DefaultDeploymentTimeoutMins = 10`,
+ * daemonset.go `_defaultDaemonSetTimeout = 10 * time.Minute`; the annotation is read by metadata/overrides.go
+ * `TimeoutDuration`). Read at commit 94977969, which is main after v4.32.0 (`git describe`: v4.32.0-27), not the
+ * 4.34.2 this program pins: the source mirror available here has no v4.33/v4.34 tags. Cilium's chart keeps it.
+ */
+export const PULUMI_KUBERNETES_DEFAULT_AWAIT_SECONDS = 10 * 60;
+
+/**
  * How long pulumi-kubernetes awaits the CSI chart's Deployment and DaemonSet (its `pulumi.com/timeoutSeconds`
- * annotation; default 10 min each: pulumi/pulumi-kubernetes provider/pkg/await/deployment.go
- * `DefaultDeploymentTimeoutMins`, daemonset.go `_defaultDaemonSetTimeout`, read by metadata/overrides.go
- * `TimeoutDuration`, commit 94977969). The chart is applied beside Cilium's, so its pods may exist before any node is
- * Ready, and that is safe because every step waits and none fails:
+ * annotation, instead of PULUMI_KUBERNETES_DEFAULT_AWAIT_SECONDS). The chart is applied beside Cilium's, once every
+ * node is registered (components/hetzner-cloud), so its pods may exist before any node is Ready, and that is safe
+ * because every step waits and none fails:
  * - a helm.v4.Chart finishes only when its children are created and awaited (the provider's Construct returns after
  *   `ctx.wait()`, pulumi/pulumi sdk/go/pulumi/provider.go `construct`), and neither await fails early on pending or
  *   not-yet-started pods: the Deployment awaiter leaves its loop only on success, timeout or cancellation
- *   (deployment.go `await`), the DaemonSet awaiter until kstatus reports Current or the timeout (daemonset.go, in
- *   the provider since 4.12.0, pulumi/pulumi-kubernetes#2953; this program pins @pulumi/kubernetes 4.34.2);
+ *   (deployment.go `await`), the DaemonSet awaiter until kstatus reports Current or the timeout (daemonset.go
+ *   `rolloutComplete` → kstatus `status.Compute`, in the provider since 4.12.0, pulumi/pulumi-kubernetes#2953; same
+ *   commit 94977969 as above);
  * - the controller tolerates neither `not-ready` nor the uninitialised taint (chart templates/controller/
  *   deployment.yaml), so the scheduler places it once Cilium and the CCM have made a node Ready and initialised;
  * - the node plugin tolerates every NoSchedule/NoExecute taint (templates/node/daemonset.yaml) and runs on the pod
  *   network, so it is placed at once and its sandbox waits for Cilium's CNI: the kubelet retries a pod whose sync
  *   failed with "network is not ready" after ~1 s (kubernetes/kubernetes pkg/kubelet/pod_workers.go `completeWork`:
  *   `backOffOnTransientErrorPeriod`, jitter 0.5), not after the 10 s of other errors; image pulls follow the sandbox.
- * So the await ends shortly after Cilium is Ready instead of starting then. Its bound must outlast Cilium's own:
- * Cilium's chart awaits its agents for the same 10 min default (components/cilium), and the CSI chart may start
- * before it; 5 more minutes cover that gap and the CSI's own pulls. Past it, `up` fails on the CSI await and the next
- * `up` awaits again. `commonAnnotations` reach the objects' metadata, never a pod template (chart templates), so on
- * a running cluster adding it restarts no pod.
+ * So the await ends shortly after Cilium is Ready on every node. Its bound must outlast Cilium's own: the Cilium
+ * chart's agents get the provider default (no annotation), and Cilium may still be rolling out on every node when
+ * the CSI await starts; 5 more minutes cover the CSI's own pulls after it. Past it, `up` fails on the CSI await and
+ * the next `up` awaits again. `commonAnnotations` reach the objects' metadata, never a pod template (chart
+ * templates; test/hetzner-cloud.test.ts renders the chart with and without them), so on a running cluster adding it
+ * restarts no pod.
  */
-export const CSI_AWAIT_TIMEOUT_SECONDS = 900;
+export const CSI_AWAIT_TIMEOUT_SECONDS = PULUMI_KUBERNETES_DEFAULT_AWAIT_SECONDS + 5 * 60;
 
 /**
  * hcloud-csi values: the token from the shared Secret (the chart default, stated so a chart change cannot move it),
