@@ -74,8 +74,9 @@ export const LATENCY: Readonly<Record<string, Step>> = Object.freeze({
     ciliumChart,
     // A helm.v4.Chart ends only when its children are created and awaited (pulumi/pulumi sdk/go/pulumi/provider.go
     // `construct` waits for every RPC, `ctx.wait()`; pulumi-kubernetes awaits a DaemonSet until kstatus Current and a
-    // Deployment until available, provider/pkg/await/daemonset.go, deployment.go, commit 94977969): the rollout time is
-    // spent inside the Cilium chart, and the `-cilium-rollout` command after it only confirms (ciliumRolloutCheck).
+    // Deployment until available, provider/pkg/await/daemonset.go, deployment.go, commit 94977969: main after v4.32.0,
+    // not the pinned 4.34.2, whose tag the source mirror here lacks): the rollout time is spent inside the Cilium
+    // chart, and the `-cilium-rollout` command after it only confirms (ciliumRolloutCheck).
     ciliumRollout,
     ciliumRolloutCheck: s(1, 0, "assumption: one SSH round trip: `kubectl rollout status` of the agents and the operator, which the chart has already awaited (rollout.sh)"),
     ciliumRolloutPrefetched: s(ciliumRolloutPrefetchedUp, 0, `assumption: the ${ciliumRollout.up} s rollout less the part of its image pulls (${CILIUM_IMAGE_PULLS_SECONDS} s, the prefetch lever's assumption) that nodes already did: servers start pulling when k3s runs (prefetch-images.sh, in the background), which on server-1 is ~${prefetchHeadStart} s before the chart (api ready ${apiReady.up} + kubeconfig ${kubeconfig.up} + Gateway API CRD ${gatewayApiCrd.up} + guard ${datapathGuard.up} + chart ${ciliumChart.up}); agents pull during their first boot, long before`),

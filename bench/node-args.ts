@@ -6,7 +6,7 @@
  * `runtime.options.nodeargs` and refuses anything but a string ("nodeargs option must be a string"); `execRuntime`
  * splits it with github.com/google/shlex (`shlex.Split(opts.nodeargs)`) and puts the words before the run script:
  * `node <nodeargs> <@pulumi/pulumi/cmd/run> --monitor …` (`constructArguments` starts with the run path). The option
- * exists since CLI v3.21.1 (pulumi/pulumi#8655, changelog/v3.21.1.md).
+ * exists since CLI v3.21.1 (pulumi/pulumi#8655; CHANGELOG.md, section 3.21.1).
  */
 import * as fs from "fs";
 import * as path from "path";

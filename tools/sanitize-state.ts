@@ -20,8 +20,9 @@
  */
 import * as fs from "fs";
 // The three strings above, from their one owner: the Pulumi SDK (pulumi/pulumi sdk/nodejs/runtime/rpc.ts
-// `specialSigKey`, `specialSecretSig`, `unknownValue`, the installed @pulumi/pulumi's; it encodes the engine's
-// sdk/go/common/resource/properties.go signatures with them).
+// `specialSigKey`, `specialSecretSig`, `unknownValue`, the installed @pulumi/pulumi's). The engine's own constants,
+// at 1b5949891b: sdk/go/common/resource/sig/sig.go `Key` and `Secret` (the signature key and the secret signature),
+// pkg/resource/stack/deployment.go `computedValuePlaceholder` (the unknown value in a state file).
 import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 
 /** The stand-in for a secret the program only passes on (keys, tokens, cloud-init): equal on both sides of a diff. */
@@ -45,7 +46,7 @@ const standIn = (stand: Stand): Json => ({ [specialSigKey]: specialSecretSig, pl
  * - the kubeconfig of a Kubernetes provider: an unknown provider config makes the engine skip the provider's
  *   Construct in preview (pulumi/pulumi pkg/resource/plugin/provider_plugin.go Construct, `if !pcfg.known` @
  *   1b5949891b), where a known but unreachable cluster fails every helm.v4.Chart / yaml.v2.ConfigFile
- *   (pulumi/pulumi-kubernetes provider/pkg/provider/provider_construct.go:72 @ 94977969d).
+ *   (pulumi/pulumi-kubernetes provider/pkg/provider/provider_construct.go:72 @ 94977969d, main after v4.32.0).
  * A remote Command's `connection` becomes an object of REDACTED strings: the provider decodes the old value into its
  * Connection type when it previews an update (pulumi/pulumi-command provider/pkg/provider/remote/commandController.go
  * Update), and a string there would not decode.
