@@ -61,7 +61,8 @@ const script = (name: string) => loadScript(__dirname, name);
  * the agents joined, on a large stack the await would hold engine slots the agents' creates need while they queue, and
  * its bound (counted from the apply) would run down meanwhile; applied after, its node set is complete when it starts.
  * The Cilium chart's own DaemonSet await has the same exposure (it starts at API ready, before the agents join, with
- * the provider's 10 min default); it is not moved here: Cilium is what makes nodes Ready (README Performance).
+ * the provider's 10 min default); it is not moved: Cilium is what makes nodes Ready, and behind agents-joined one
+ * agent failing its first boot would keep the CNI off every node, servers included (README Performance).
  */
 export class HetznerCloud extends pulumi.ComponentResource {
     readonly secret?: k8s.core.v1.Secret;
