@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { nodeVersionProblem, requiredNode } from "../components/shared/node-version";
-import { PULUMI_INSTALL_HINT, upArgs, upChecks, UpHost } from "../scripts/up";
+import { PULUMI_INSTALL_HINT, upArgs, upChecks, UpHost, withParallel } from "../scripts/up";
 import { ROOT } from "./harness";
 import { tempDir } from "./temp";
 
@@ -72,6 +72,19 @@ describe("prerequisites: npm run up", () => {
         assert.throws(() => upArgs([], ["local", "prod"]), /^UsageError: --stack is required; usage: npm run up -- --stack <stack>/);
         assert.throws(() => upArgs(["--stack", "dev"], ["local", "prod"]), /--stack "dev": no Pulumi\.dev\.yaml in the project; accepted: local, prod/);
         assert.throws(() => upArgs(["--yes"], ["local"]), /unknown option --yes/);
+    });
+
+    it("passes --parallel for the stack's machines unless the caller chose one (flag in any form, or PULUMI_PARALLEL)", () => {
+        const big = withParallel(["--yes"], {}, 100, 2);
+        assert.deepStrictEqual(big.args, ["--yes", "--parallel", "108"]);
+        assert.match(big.note ?? "", /^--parallel 108 \(100 machines \+ 8, at least Pulumi's default 4 × 2 cores\): .*pass --parallel yourself \(after --\) or set PULUMI_PARALLEL/);
+        assert.deepStrictEqual(withParallel([], {}, 1, 4).args, ["--parallel", "16"], "never below the CLI's own 4 × cores");
+        for (const own of [["--parallel", "4"], ["--parallel=4"], ["-p", "4"], ["-p=4"], ["-p4"]]) {
+            assert.deepStrictEqual(withParallel(["--yes", ...own], {}, 100, 2), { args: ["--yes", ...own] }, own.join(" "));
+        }
+        assert.deepStrictEqual(withParallel([], { PULUMI_PARALLEL: "12" }, 100, 2), { args: [] });
+        assert.deepStrictEqual(withParallel(["--policy-pack", "p"], {}, undefined, 2), { args: ["--policy-pack", "p"] }, "invalid config: the program reports it");
+        assert.deepStrictEqual(withParallel(["--preview-only"], {}, 5, 2).args, ["--preview-only", "--parallel", "13"], "a flag that only starts with p is not --parallel");
     });
 
     it("run without the Pulumi CLI: one line per missing prerequisite, exit 1, Pulumi never started", function () {
