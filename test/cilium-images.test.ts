@@ -7,6 +7,7 @@ import { runProgram, stackConfig } from "./harness";
 import { renderCilium } from "./chart";
 import { CILIUM_NODE_IMAGES, nodeImages } from "../components/cilium/images";
 import { validateConfig } from "../components/config";
+import { PINNED_CILIUM_CHARTS } from "../components/config/versions";
 import { sandbox, scriptPath } from "./shell";
 
 const SCRIPT = scriptPath("k3s", "prefetch-images.sh");
@@ -22,6 +23,11 @@ describe("cilium node images: what every node prefetches is what the chart's Dae
         const images = new Set(daemonSets.flatMap(d => [...(d.spec.template.spec.initContainers ?? []), ...d.spec.template.spec.containers])
             .map((c: { image: string }) => c.image));
         assert.deepStrictEqual([...images].sort(), [...CILIUM_NODE_IMAGES["1.18.4"]].sort());
+    });
+
+    it("every pinned chart version has its node image list (a version pinned without one would silently prefetch nothing)", () => {
+        assert.deepStrictEqual(Object.keys(CILIUM_NODE_IMAGES).sort(), Object.keys(PINNED_CILIUM_CHARTS).sort(),
+            "pin the new version's cilium and cilium-envoy references (as its chart renders them) in components/cilium/images.ts");
     });
 
     it("nothing is prefetched when ciliumValues sets an image (the chart would run another reference)", () => {

@@ -3,7 +3,8 @@
  * them: `repository:tag@digest` (chart templates/_helpers.tpl `cilium.image`, `useDigest: true` in values.yaml).
  * Nodes pull them while k3s comes up (components/k3s/scripts/prefetch-images.sh), so the rollout after the chart
  * does not wait for the pulls. test/cilium-images.test.ts holds this list equal to the images of those DaemonSets in
- * the real chart rendered with the program's values.
+ * the real chart rendered with the program's values, and its keys equal to the pinned chart versions
+ * (components/config/versions.ts PINNED_CILIUM_CHARTS), so a newly pinned version cannot silently prefetch nothing.
  */
 import { ClusterConfig } from "../config";
 
