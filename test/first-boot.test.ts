@@ -121,7 +121,7 @@ describe("first boot: first-boot.sh", () => {
     const ARGS = (dir: string) => [NODE, dir, "5.10", "geneve", "false", "10.0.1.100", "v1.33.5+k3s1", "https://x/install.sh", "abc", 1200];
 
     /** Stub scripts in the first-boot dir that record their arguments (and configure.sh its stdin). */
-    function setup(opts: { preflight?: number; addresses?: string; config?: string } = {}) {
+    function setup(opts: { preflight?: number; addresses?: string; config?: string; installFailures?: number } = {}) {
         const sb = sandbox();
         const dir = path.join(sb.dir, "first-boot");
         fs.mkdirSync(dir);
@@ -130,7 +130,10 @@ describe("first boot: first-boot.sh", () => {
             fs.writeFileSync(path.join(dir, name), `echo "${name} $*" >> "${log}"\n${extra}`, { mode: 0o700 });
         rec("preflight.sh", `echo "${NODE}: preflight: kernel option CONFIG_GENEVE is not enabled" >&2; exit ${opts.preflight ?? 0}`);
         rec("configure.sh", `cat > "${sb.dir}/config.written"`);
-        rec("install.sh");
+        // install.sh fails its first `installFailures` runs (a transient download failure), then succeeds.
+        const runs = path.join(sb.dir, "install.runs");
+        rec("install.sh", `echo x >> "${runs}"; if [ "$(wc -l < "${runs}")" -le ${opts.installFailures ?? 0} ]; then echo "${NODE}: k3s: ERROR: the k3s installer failed (exit 1)" >&2; exit 1; fi`);
+        sb.stub("sleep", 'log "sleep $*"');
         rec("start.sh");
         rec("prefetch-images.sh");
         fs.writeFileSync(path.join(dir, "config.yaml"), opts.config ?? `node-ip: 10.0.1.100,${FIRST_BOOT.ipv6Placeholder}\ntoken: t\n`);
@@ -166,6 +169,30 @@ describe("first boot: first-boot.sh", () => {
         assert.match(log, /CONFIG_GENEVE is not enabled/);
         assert.match(log, new RegExp(`${NODE}: first-boot: ERROR: kernel preflight failed \\(lines above\\): k3s is not installed and this node does not join`));
         assert.ok(fs.existsSync(path.join(dir, "config.yaml")), "kept for a manual re-run after fixing the kernel");
+    });
+
+    it("retries a failed install (transient download) 3 times, 30 s apart, one line per failed attempt, then starts k3s", () => {
+        const { sb, env, run } = setup({ installFailures: 2 });
+        const r = run();
+        assert.strictEqual(r.code, 0, r.stdout + r.stderr);
+        const install = `install.sh ${NODE} agent v1.33.5+k3s1 https://x/install.sh abc`;
+        assert.deepStrictEqual(sb.calls().slice(2), [install, "sleep 30", install, "sleep 30", install, `start.sh ${NODE} agent 1200`]);
+        const log = fs.readFileSync(env.LOG_FILE, "utf8");
+        assert.match(log, new RegExp(`${NODE}: first-boot: installing k3s v1.33.5\\+k3s1 failed \\(attempt 1 of 3, line above\\); retrying in 30s`));
+        assert.match(log, /attempt 2 of 3, line above\); retrying in 30s/);
+        assert.ok(!/attempt 3 of 3/.test(log), log);
+    });
+
+    it("stops after the third failed install with the failure line, and never starts k3s", () => {
+        const { sb, dir, env, run } = setup({ installFailures: 3 });
+        const r = run();
+        assert.strictEqual(r.code, 1);
+        assert.deepStrictEqual(sb.calls().map(c => c.split(" ")[0]), ["preflight.sh", "configure.sh", "install.sh", "sleep", "install.sh", "sleep", "install.sh"]);
+        const log = fs.readFileSync(env.LOG_FILE, "utf8");
+        assert.strictEqual(log.match(/retrying in 30s/g)?.length, 2, log);
+        assert.match(log, new RegExp(`${NODE}: first-boot: ERROR: installing k3s v1.33.5\\+k3s1 failed 3 times \\(line above\\); the node does not join`));
+        assert.ok(fs.existsSync(path.join(dir, "config.yaml")), "kept for a re-run");
+        assert.ok(!fs.existsSync(path.join(env.STATE_DIR, "first-boot-done")));
     });
 
     it("refuses to guess between several public IPv6 addresses, and stops when there is none", () => {

@@ -8,6 +8,10 @@
 # config.yaml (dual-stack node-ip), the public IPv6 address is read from the interface (Hetzner configures the first
 # address of the server's /64, which is what the program's own rendering uses later: hcloud ipv6_address =
 # network + "1", hetznercloud/terraform-provider-hcloud internal/server/resource.go).
+# install.sh runs up to INSTALL_ATTEMPTS times, INSTALL_RETRY_DELAY seconds apart: the pinned upstream installer
+# downloads the hash and the binary with a bare `curl -o $1 -sfL $2` (no --retry) and stops with `fatal 'Download
+# failed'` (k3s-io/k3s install.sh @0136cf2 `download`, the commit pinned in components/config/versions.ts), and nothing
+# runs first boot again; install.sh is idempotent (an installed version downloads nothing, a partial one is redone).
 # The staged config.yaml (it carries the bootstrap token) is deleted once k3s runs with its copy. Then the Cilium node
 # images given after the start timeout are pulled (prefetch-images.sh: never fatal), before the chart needs them.
 # Usage: first-boot.sh <node-name> <dir> <min-kernel> <tunnel> <wireguard> <node-ip> <version> <installer-url> <installer-sha256> <start-timeout> [image...]
@@ -27,6 +31,8 @@ fi
 NODE=$1 DIR=$2 MIN_KERNEL=$3 TUNNEL=$4 WIREGUARD=$5 NODE_IP=$6 VERSION=$7 INSTALLER_URL=$8 INSTALLER_SHA256=$9 START_TIMEOUT=${10}
 IMAGES=("${@:11}")
 PULL_TIMEOUT=${PULL_TIMEOUT:-300}
+INSTALL_ATTEMPTS=${INSTALL_ATTEMPTS:-3}
+INSTALL_RETRY_DELAY=${INSTALL_RETRY_DELAY:-30}
 STAGED=""
 
 LOG_TAG="first-boot"
@@ -59,6 +65,17 @@ substitute_ipv6() {
     info "public IPv6 $found"
 }
 
+# install.sh, retried: one line per failed attempt but the last (main's fatal line reports that one).
+install_k3s() {
+    local attempt
+    for ((attempt = 1; ; attempt++)); do
+        bash "$DIR/install.sh" "$NODE" agent "$VERSION" "$INSTALLER_URL" "$INSTALLER_SHA256" && return 0
+        [ "$attempt" -lt "$INSTALL_ATTEMPTS" ] || return 1
+        info "installing k3s $VERSION failed (attempt $attempt of $INSTALL_ATTEMPTS, line above); retrying in ${INSTALL_RETRY_DELAY}s"
+        sleep "$INSTALL_RETRY_DELAY"
+    done
+}
+
 main() {
     info "started (log: $LOG_FILE)"
     [ -r "$DIR/config.yaml" ] || fatal "no $DIR/config.yaml: it is written by cloud-init write_files; k3s is not installed"
@@ -70,8 +87,7 @@ main() {
     cp "$DIR/config.yaml" "$STAGED"
     if grep -qF "$IPV6_PLACEHOLDER" "$STAGED"; then substitute_ipv6; fi
     bash "$DIR/configure.sh" "$NODE" agent <"$STAGED" || fatal "writing config.yaml failed (line above); the node does not join"
-    bash "$DIR/install.sh" "$NODE" agent "$VERSION" "$INSTALLER_URL" "$INSTALLER_SHA256" ||
-        fatal "installing k3s $VERSION failed (line above); the node does not join"
+    install_k3s || fatal "installing k3s $VERSION failed $INSTALL_ATTEMPTS times (line above); the node does not join"
     bash "$DIR/start.sh" "$NODE" agent "$START_TIMEOUT" ||
         fatal "k3s-agent did not start (line above; journalctl -u k3s-agent)"
     rm -f "$DIR/config.yaml"
