@@ -222,6 +222,19 @@ describe("policies: commit-confirmed enforcement on the recorded graph", () => {
         });
     }
 
+    it("the timer starts only once every node is up: the gate and every arm wait for agents-joined and every server's install", async () => {
+        // Confirm waits for every node's verify, an agent's verify for `<cluster>-agents-joined` (up to 900 s): were
+        // the gate to wait only for the first server, a scale-up's new agents would eat the timer's budget.
+        const g = await runProgram({ stack: "prod", overrides: { policyAuditMode: false, workerCount: 3 } });
+        const ch = chainOf(g);
+        const joined = g.get("k3s-cilium-agents-joined");
+        const installs = g.ofType("command:remote:Command").filter(r => /^k3s-cilium-server-\d+-install$/.test(r.name));
+        assert.strictEqual(installs.length, config("prod").nodes.controlPlaneCount, installs.map(r => r.name).join());
+        for (const step of [ch.gate, ...ch.arm]) {
+            for (const ready of [joined, ...installs]) assert.ok(g.dependsOn(step, ready), `${step.name} must wait for ${ready.name}`);
+        }
+    });
+
     it("a change of the arm's own inputs (its deadline grows with the node count) re-runs the whole chain, never the arm alone", async () => {
         // 5 nodes are one restart batch, 6 are two: the rollback deadline in the arm's command line changes.
         const five = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false, workerCount: 2 } }));

@@ -25,7 +25,10 @@ export interface BaselinePoliciesArgs {
     /** The CRD gate: nothing here is applied before the CCNP CRD is Established. */
     crdGate: pulumi.Resource;
     nodes: ClusterNode[];
-    /** Each node's `install` step, by node name: its checks run only once it is a node. */
+    /**
+     * Each node's last provisioning step, by node name (first-boot agents share `<cluster>-agents-joined`): the
+     * evidence gate, and so the dead-man's switch's timer, starts only once every node is up.
+     */
     nodeReady: Record<string, pulumi.Resource>;
     firstServer: ClusterNode;
     endpoint: ControlPlaneEndpoint;
@@ -97,11 +100,15 @@ export class BaselinePolicies extends pulumi.ComponentResource {
             return { create: line, update: line, triggers };
         };
 
+        // The gate waits for every node (first-boot agents share one `<cluster>-agents-joined`, hence the Set): confirm
+        // waits for every node's verify, so the timer armed after the gate must not start its budget while a new
+        // machine is still joining (up to AGENTS_JOINED_TIMEOUT_SECONDS), or a slow join rolls enforcement back.
+        const everyNode = [...new Set(Object.values(args.nodeReady))];
         this.gate = nodeCommand(`${config.clusterName}-enforce-gate`, {
             node: firstServer,
             ...same("audit-gate.sh", [firstServer.name, audit, c.enforcement.evidenceWindow,
                 String(c.enforcement.acceptAuditedFlows), String(c.hubble.enabled), t.gate, ...criticalTrafficArgs(config)]),
-        }, { parent, dependsOn: [...allPolicies, args.nodeReady[firstServer.name]] });
+        }, { parent, dependsOn: [...allPolicies, ...everyNode] });
 
         this.armed = servers.map(server => nodeCommand(`${server.name}-enforce-arm`, {
             node: server,
