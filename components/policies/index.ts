@@ -71,22 +71,7 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         const set = baselinePolicies(config);
         const setHash = contentHash(set);
 
-        // Tier by tier: every policy of a tier depends on all policies of the tier before it.
-        let previousTier: pulumi.Resource[] = [args.crdGate];
-        for (const tier of TIERS) {
-            const current = set.filter(p => p.tier === tier).map(policy => {
-                const resource = new k8s.apiextensions.CustomResource(`ccnp-${policy.name}`, {
-                    apiVersion: "cilium.io/v2",
-                    kind: "CiliumClusterwideNetworkPolicy",
-                    metadata: { name: policy.name, labels: { "app.kubernetes.io/managed-by": "pulumi", "k3s-cilium.io/tier": tier } },
-                    spec: policy.spec,
-                }, { ...inCluster, dependsOn: previousTier });
-                this.policies.push({ policy, resource });
-                return resource;
-            });
-            if (current.length) previousTier = current;
-        }
-        const allPolicies = this.policies.map(p => p.resource);
+        const allPolicies = this.applyTiers(set, args.crdGate, inCluster);
 
         const c = config.cilium;
         const audit = String(c.policyAuditMode);
@@ -145,5 +130,24 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         }, { parent, dependsOn: [...this.verified, this.apiFromOutside] }));
 
         this.registerOutputs({ policies: set.map(p => p.name), policyAuditMode: c.policyAuditMode });
+    }
+
+    /** Tier by tier: every policy of a tier depends on all policies of the tier before it. Returns every policy. */
+    private applyTiers(set: BaselinePolicy[], crdGate: pulumi.Resource, inCluster: pulumi.CustomResourceOptions): pulumi.Resource[] {
+        let previousTier: pulumi.Resource[] = [crdGate];
+        for (const tier of TIERS) {
+            const current = set.filter(p => p.tier === tier).map(policy => {
+                const resource = new k8s.apiextensions.CustomResource(`ccnp-${policy.name}`, {
+                    apiVersion: "cilium.io/v2",
+                    kind: "CiliumClusterwideNetworkPolicy",
+                    metadata: { name: policy.name, labels: { "app.kubernetes.io/managed-by": "pulumi", "k3s-cilium.io/tier": tier } },
+                    spec: policy.spec,
+                }, { ...inCluster, dependsOn: previousTier });
+                this.policies.push({ policy, resource });
+                return resource;
+            });
+            if (current.length) previousTier = current;
+        }
+        return this.policies.map(p => p.resource);
     }
 }
