@@ -19,8 +19,10 @@ NODE_CONFIG=${NODE_CONFIG:-policy-enforcement-rollback}
 LOG_TAG="converge"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 kc() { as_root timeout 60 k3s kubectl -n kube-system "$@"; }
+# A failing exec (agent not running, API hiccup) prints nothing: under pipefail a bare `kc exec | awk` would fail the
+# assignment that calls this and set -e would exit without a word; an unknown mode is handled like a wrong one.
 agent_mode() {
-    kc exec "$1" -c cilium-agent -- cilium-dbg config 2>/dev/null | awk '$1 == "PolicyAuditMode" { print $NF }'
+    { kc exec "$1" -c cilium-agent -- cilium-dbg config 2>/dev/null || true; } | awk '$1 == "PolicyAuditMode" { print $NF }'
 }
 
 case "$AUDIT" in true) want=Enabled ;; false) want=Disabled ;; *) fatal "audit must be true or false, got '$AUDIT'" ;; esac
@@ -67,7 +69,11 @@ for ((i = 0; i < ${#stale[@]}; i += BATCH)); do
     batch=("${stale[@]:i:BATCH}")
     for entry in "${batch[@]}"; do
         read -r pod node mode <<<"$entry"
-        info "$node: $pod runs PolicyAuditMode $mode, restarting it for $want"
+        if [ "$mode" = unknown ]; then
+            info "$node: cannot read $pod's PolicyAuditMode (kubectl exec $pod -- cilium-dbg config failed), restarting it for $want"
+        else
+            info "$node: $pod runs PolicyAuditMode $mode, restarting it for $want"
+        fi
         kc delete pod "$pod" --wait=false >/dev/null || fatal "cannot delete $pod"
     done
     # One deadline per batch, so a batch never takes longer than <seconds-per-batch> (the timer's budget counts on it).

@@ -22,10 +22,18 @@ LOG_TAG="verify"
 
 # A failed check is never confirmed. On the first server, while enforcing with the switch armed, the rollback runs at
 # once (the timer's own service) instead of when the timer elapses, so `pulumi up` fails with what failed and the
-# rollback that happened: fail prints fatal's one line and exits, and on the way out roll_back_now runs.
+# rollback that happened. Any exit before the last check passed counts: a check's own line (fail), or a command
+# failing under set -e, which gets a line here; on the way out roll_back_now runs (trap on_exit, set before the checks).
+verified="" reported=""
 fail() {
-    trap roll_back_now EXIT
+    reported=yes
     fatal "$@"
+}
+on_exit() {
+    local status=$?
+    [ -z "$verified" ] || return 0
+    [ -n "$reported" ] || echo "${NODE}: ${LOG_TAG}: ERROR: stopped before every check passed (exit $status)" >&2
+    roll_back_now
 }
 roll_back_now() {
     if [ "$CHECKS" = "cluster" ] && [ "$AUDIT" = "false" ] && [ ! -f "$STATE_DIR/rolled-back" ] &&
@@ -49,6 +57,7 @@ until_ok() { # <what> <command...>: retries until the command succeeds or the de
 
 info "ssh ok (reached from the operator's machine after the agents restarted)"
 [ "$CHECKS" = "cluster" ] || exit 0
+trap on_exit EXIT
 
 if [ "$AUDIT" = "false" ] && [ -f "$STATE_DIR/rolled-back" ]; then
     fail "the dead-man's switch already rolled enforcement back: $(tr '\n' ' ' <"$STATE_DIR/rolled-back")- after fixing the cause, raise k3s-cilium:enforcementAttempt to run the chain again"
@@ -66,7 +75,8 @@ until_ok "every node Ready" nodes_ready
 case "$AUDIT" in true) want=Enabled ;; *) want=Disabled ;; esac
 wrong=""
 for pod in $(kc -n kube-system get pods -l k8s-app=cilium -o jsonpath='{.items[*].metadata.name}'); do
-    mode=$(kc -n kube-system exec "$pod" -c cilium-agent -- cilium-dbg config 2>/dev/null | awk '$1 == "PolicyAuditMode" { print $NF }')
+    # A failing exec is an unknown mode (a failure of this check), not a silent exit of the pipeline under pipefail.
+    mode=$({ kc -n kube-system exec "$pod" -c cilium-agent -- cilium-dbg config 2>/dev/null || true; } | awk '$1 == "PolicyAuditMode" { print $NF }')
     [ "$mode" = "$want" ] || wrong+=" $pod=${mode:-unknown}"
 done
 [ -z "$wrong" ] || fail "agents not in the desired PolicyAuditMode $want:$wrong (a rollback ran, or an agent restarted on its own; raise k3s-cilium:enforcementAttempt to run the chain again)"
@@ -82,3 +92,4 @@ probe() {
         grep -qx ok
 }
 until_ok "a pod resolves kubernetes.default and reaches the API" probe
+verified=yes

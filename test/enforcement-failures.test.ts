@@ -1,0 +1,109 @@
+/**
+ * The enforcement chain's scripts when the cluster answers badly (test/shell.ts stubs): a failing `kubectl exec` into
+ * an agent, a failing pod list, a cordoned node, and what verify-enforcement.sh leaves behind when it rolls back. Each
+ * case used to end in a silent exit, a vacuous pass or a needless rollback (review of the enforcement chain).
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { sandbox, Sandbox, scriptPath } from "./shell";
+
+const script = (name: string) => scriptPath("policies", name);
+
+describe("enforcement: converge-agents.sh when an agent cannot be asked for its mode", () => {
+    /** Agents cilium-a (n1) and cilium-b (n2, Disabled); `exec cilium-a` fails; a deleted pod comes back as <pod>2. */
+    function agents(replacement: "Disabled" | "fails"): Sandbox {
+        const sb = sandbox();
+        sb.stub("systemctl", 'log "systemctl $*"; [ "$2" = "--quiet" ]');
+        sb.stub("sleep", "exit 0");
+        sb.stub("k3s", `log "k3s $*"
+args="$*"
+case "$args" in
+  *"get pods -l k8s-app=cilium -o jsonpath"*) printf 'cilium-a n1\\ncilium-b n2\\n' ;;
+  *"--field-selector spec.nodeName="*) node=\${args##*spec.nodeName=}; node=\${node%% *}
+      old=$([ "$node" = n1 ] && echo cilium-a || echo cilium-b)
+      if [ -e "$STUB_DIR/deleted-$old" ]; then echo "\${old}2 true"; else echo "$old true"; fi ;;
+  *"delete pod "*) pod=\${args##*delete pod }; pod=\${pod%% *}; touch "$STUB_DIR/deleted-$pod" ;;
+  *"exec cilium-a "*) echo 'error: unable to upgrade connection: container not found ("cilium-agent")' >&2; exit 1 ;;
+  *"exec cilium-a2 "*) ${replacement === "fails" ? "exit 1" : 'printf "%-34s: %s\\n" PolicyAuditMode Disabled'} ;;
+  *"cilium-dbg config"*) printf '%-34s: %s\\n' PolicyAuditMode Disabled ;;
+esac`);
+        return sb;
+    }
+    const deleted = (sb: Sandbox) => sb.calls().filter(c => / delete pod /.test(c)).map(c => c.replace(/^.* delete pod (\S+).*$/, "$1"));
+
+    it("an agent whose exec fails is named, restarted like an agent in the wrong mode, and the run succeeds once its replacement answers", () => {
+        const sb = agents("Disabled");
+        const r = sb.run(script("converge-agents.sh"), ["srv-1", "false", 30, 5]);
+        assert.strictEqual(r.code, 0, `exit ${r.code}, stderr: ${JSON.stringify(r.stderr)}`);
+        assert.deepStrictEqual(deleted(sb), ["cilium-a"]);
+        assert.deepStrictEqual(r.stdout.trim().split("\n"), [
+            "srv-1: converge: n1: cannot read cilium-a's PolicyAuditMode (kubectl exec cilium-a -- cilium-dbg config failed), restarting it for Disabled",
+            "srv-1: converge: n1: cilium-a2 runs PolicyAuditMode Disabled",
+            "srv-1: converge: restarted 1 of 2 agents (n1); all run PolicyAuditMode Disabled",
+        ]);
+    });
+
+    it("a replacement that cannot be asked either fails the run with exit 1 and one line naming the node and the pod", () => {
+        const r = agents("fails").run(script("converge-agents.sh"), ["srv-1", "false", 1, 5], { env: { INTERVAL: "1" } });
+        assert.strictEqual(r.code, 1);
+        assert.match(r.stderr, /^srv-1: converge: ERROR: n1: no cilium agent running PolicyAuditMode Disabled within 1s after restarting cilium-a /);
+    });
+});
+
+/** The first server, enforcing, switch armed; `systemctl start` of the rollback service writes its record. */
+function armedFirstServer(k3s: string): Sandbox {
+    const sb = sandbox();
+    const state = path.join(sb.dir, "state");
+    sb.stub("sleep", "exit 0");
+    sb.stub("systemctl", `log "systemctl $*"
+case "$1" in
+  is-active) [ -e "$STUB_DIR/timer-active" ] ;;
+  start) mkdir -p "${state}"; printf 'rolled back at T on srv-1, enforcement was not confirmed in time:\\n- agents restarted\\n' > "${state}/rolled-back" ;;
+  stop) rm -f "$STUB_DIR/timer-active" ;;
+esac`);
+    fs.writeFileSync(path.join(sb.dir, "timer-active"), "");
+    sb.stub("k3s", `log "k3s $*"
+case "$*" in
+  *"get --raw /readyz"*) echo ok ;;
+${k3s}
+  *" run k3s-cilium-enforce-probe "*) echo ok ;;
+esac`);
+    return sb;
+}
+const NODES_READY = `  *"get nodes --no-headers"*) printf 'srv-1 Ready\\nagent-1 Ready\\n' ;;`;
+const verify = (sb: Sandbox) => sb.run(script("verify-enforcement.sh"), ["srv-1", "cluster", "10.0.1.2", 6443, "false", 1, "busybox:1.36.1"],
+    { env: { STATE_DIR: path.join(sb.dir, "state"), INTERVAL: "1" } });
+const ROLLED_BACK = [
+    "srv-1: verify: not confirming; rolling back to audit mode now (k3s-cilium-enforce-rollback.service)",
+    "srv-1: verify: rolled back at T on srv-1, enforcement was not confirmed in time:",
+    "srv-1: verify: - agents restarted",
+];
+
+describe("enforcement: verify-enforcement.sh rolls back on every failure, expected or not", () => {
+    it("an agent whose exec fails is reported as unknown, and the rollback starts at once", () => {
+        const sb = armedFirstServer(`${NODES_READY}
+  *"get pods -l k8s-app=cilium"*) echo "cilium-a cilium-b" ;;
+  *"exec cilium-b "*) exit 1 ;;
+  *"cilium-dbg config"*) echo "PolicyAuditMode                   : Disabled" ;;`);
+        const r = verify(sb);
+        assert.strictEqual(r.code, 1);
+        assert.deepStrictEqual(r.stderr.trim().split("\n"), [
+            "srv-1: verify: ERROR: agents not in the desired PolicyAuditMode Disabled: cilium-b=unknown (a rollback ran, or an agent restarted on its own; raise k3s-cilium:enforcementAttempt to run the chain again)",
+            ...ROLLED_BACK,
+        ]);
+        assert.ok(sb.calls().includes("systemctl start k3s-cilium-enforce-rollback.service"), sb.calls().join("\n"));
+    });
+
+    it("a command failing outside any check (set -e) still rolls back, with a line saying so", () => {
+        const sb = armedFirstServer(`${NODES_READY}
+  *"get pods -l k8s-app=cilium"*) echo "cilium-a" ;;
+  *"cilium-dbg config"*) echo "PolicyAuditMode                   : Disabled" ;;`);
+        // awk dies while reading the agents' modes: an error no check anticipated.
+        sb.stub("awk", 'case "$*" in *PolicyAuditMode*) exit 2 ;; *) exec /usr/bin/awk "$@" ;; esac');
+        const r = verify(sb);
+        assert.strictEqual(r.code, 2);
+        assert.deepStrictEqual(r.stderr.trim().split("\n"), ["srv-1: verify: ERROR: stopped before every check passed (exit 2)", ...ROLLED_BACK]);
+        assert.ok(sb.calls().includes("systemctl start k3s-cilium-enforce-rollback.service"), sb.calls().join("\n"));
+    });
+});
