@@ -80,6 +80,7 @@ describe("k3s node scripts: every path passes the same arguments (components/k3s
         // Scripts whose arguments are the node's and the config's alone: the same list wherever they run.
         assert.deepStrictEqual(ssh["preflight.sh"], preflightArgs(config, agent));
         assert.deepStrictEqual(firstBoot["preflight.sh"], ssh["preflight.sh"], "first boot's preflight.sh");
+        assert.deepStrictEqual(converge["preflight.sh"], ssh["preflight.sh"], "converge's preflight.sh");
         for (const name of ["configure.sh", "install.sh"]) {
             assert.deepStrictEqual(converge[name], ssh[name], `converge's ${name}`);
             assert.deepStrictEqual(firstBoot[name], ssh[name], `first boot's ${name}`);
@@ -92,6 +93,11 @@ describe("k3s node scripts: every path passes the same arguments (components/k3s
         assert.deepStrictEqual(firstBoot["start.sh"], startArgs(agent, FIRST_BOOT_START_TIMEOUT_SECONDS), "first boot's start.sh");
         assert.deepStrictEqual(ssh["prefetch-images.sh"], prefetchArgs(config, agent, "background"));
         assert.deepStrictEqual(firstBoot["prefetch-images.sh"], prefetchArgs(config, agent, "foreground"), "first boot's prefetch-images.sh");
+    });
+
+    it("the converge runs the SSH path's scripts in the SSH path's order, the kernel preflight right after the boot wait", () => {
+        const { converge } = paths();
+        assert.deepStrictEqual(Object.keys(converge), ["wait-boot.sh", "preflight.sh", "configure.sh", "install.sh", "start.sh"]);
     });
 
     it("wait-boot.sh: the converge waits for this machine (its id), the SSH path for any", () => {

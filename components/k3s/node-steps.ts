@@ -23,7 +23,7 @@ export interface NodeSteps {
     preflight?: command.remote.Command;
     /** configure.sh (config.yaml from stdin, with the node's token), install.sh (the pinned k3s, not started),
      *  start.sh (bounded start/restart; records what it applied only once k3s is active with it). For a first-boot
-     *  agent: `<agent>-converge`, the same scripts on update only (see agentConverge). */
+     *  agent: `<agent>-converge`, the boot wait, the preflight and these scripts on update only (see agentConverge). */
     install: command.remote.Command;
 }
 
@@ -114,11 +114,13 @@ export function installCommand(config: ClusterConfig, node: ScriptNode, etcdGuar
 
 /**
  * A first-boot agent's in-place convergence (pure; agentConverge): wait-boot.sh for this machine (its id), then the
- * SSH path's configure.sh, install.sh and start.sh.
+ * SSH path's preflight.sh, configure.sh, install.sh and start.sh. The preflight comes first as on the SSH path and in
+ * first-boot.sh: an agent whose first boot stopped at the kernel or node-ip check must not get k3s from its converge.
  */
 export function convergeCommand(config: ClusterConfig, node: ScriptNode, bootTimeout: number, id: string): string {
     return scriptSequence(
         scriptCommand(script("wait-boot.sh"), waitBootArgs(node, bootTimeout, id)),
+        scriptCommand(script("preflight.sh"), preflightArgs(config, node)),
         scriptCommand(script("configure.sh"), configureArgs(node)),
         scriptCommand(script("install.sh"), installArgs(config, node)),
         scriptCommand(script("start.sh"), startArgs(node, K3S_START_TIMEOUT_SECONDS)),
@@ -155,7 +157,7 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
  * An agent that installed and joined from its first-boot user data (first-boot.ts) keeps one command, on itself:
  * `<agent>-converge`. No `create`, so creating it opens no SSH session (components/shared/remote.ts) and the agent
  * costs the program no slot while it boots and joins. Its `update` is the in-place convergence the SSH path runs
- * (boot wait, config.yaml from stdin, the pinned k3s, bounded start), so a k3s version or config change reaches the
+ * (boot wait, kernel preflight, config.yaml from stdin, the pinned k3s, bounded start), so a k3s version or config change reaches the
  * agent exactly as before, behind the same gates (`dependsOn`: the skew gate and its batch's drain). The machine id
  * is in the command, so a replaced machine — which boots with the user data recorded at its first creation
  * (ignoreChanges keeps the old value) — is converged to the current version and config as soon as it exists. No
