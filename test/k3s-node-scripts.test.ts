@@ -220,12 +220,20 @@ describe("k3s node scripts: an agent's converge command as the program sends it 
         config = cmd.inputs.stdin;
         assert.ok(line.includes(URL) && line.includes(INSTALLER_SHA256), "the command carries the pinned URL and digest");
     });
-    function node(): Sandbox {
+    /** A k3s host whose kernel passes the preflight (every option it checks), or lacks GENEVE. */
+    function node(kernel: "ok" | "no-geneve" = "ok"): Sandbox {
         const sb = k3sHost();
         fs.writeFileSync(path.join(sb.dir, "install-command.sh"), `${line}\n`);
+        const options = ["BPF", "BPF_SYSCALL", "BPF_JIT", "NET_CLS_BPF", "NET_CLS_ACT", "NET_SCH_INGRESS", "CRYPTO_SHA1",
+            "CRYPTO_USER_API_HASH", "CGROUPS", "CGROUP_BPF", "PERF_EVENTS", "SCHEDSTATS", ...(kernel === "ok" ? ["GENEVE"] : [])];
+        sb.stub("uname", `[ "$1" = "-r" ] && echo "6.8.0-49-generic"`);
+        sb.stub("ip", `echo "3: enp7s0    inet 10.0.1.100/32 brd 10.0.1.100 scope global enp7s0"`);
+        fs.mkdirSync(path.join(sb.dir, "boot"));
+        fs.writeFileSync(path.join(sb.dir, "boot", "config-6.8.0-49-generic"), options.map(o => `CONFIG_${o}=y\n`).join(""));
         return sb;
     }
-    const run = (sb: Sandbox, stdin: string) => sb.run(path.join(sb.dir, "install-command.sh"), [], { stdin, env: env(sb) });
+    const run = (sb: Sandbox, stdin: string) =>
+        sb.run(path.join(sb.dir, "install-command.sh"), [], { stdin, env: { ...env(sb), BOOT_DIR: path.join(sb.dir, "boot"), PROC_CONFIG: path.join(sb.dir, "none") } });
 
     it("first run: config, install, bounded start; rerun: nothing; config change: one restart, no download", () => {
         const sb = node();
@@ -234,6 +242,9 @@ describe("k3s node scripts: an agent's converge command as the program sends it 
         assert.deepStrictEqual(first.stdout.trim().split("\n"), [
             "k3s-cilium-agent-1: boot: no cloud-init on this machine; nothing to wait for",
             `k3s-cilium-agent-1: boot: ready (machine ${numericId("k3s-cilium-agent-1")})`,
+            "k3s-cilium-agent-1: preflight: kernel 6.8.0-49-generic >= 5.10",
+            "k3s-cilium-agent-1: preflight: node-ip 10.0.1.100 is configured",
+            "k3s-cilium-agent-1: preflight: ok",
             "k3s-cilium-agent-1: config: written",
             "k3s-cilium-agent-1: k3s: installing v1.33.5+k3s1 as agent",
             "k3s-cilium-agent-1: k3s: v1.33.5+k3s1 installed",
@@ -264,6 +275,17 @@ describe("k3s node scripts: an agent's converge command as the program sends it 
         assert.strictEqual(rerun.code, 0, rerun.stderr);
         assert.match(rerun.stdout, /config: unchanged\n.*nothing to download\n.*starting k3s-agent/);
         assert.strictEqual(running(sb), `${config}# changed\nv1.33.5+k3s1\n`);
+    });
+
+    it("a kernel the preflight refuses (the first boot stopped there) stops the converge: no config, no install, no start", () => {
+        const sb = node("no-geneve");
+        const r = run(sb, config);
+        assert.notStrictEqual(r.code, 0);
+        assert.match(r.stderr, /k3s-cilium-agent-1: preflight: kernel option CONFIG_GENEVE is not enabled/);
+        assert.match(r.stderr, /k3s-cilium-agent-1: preflight: FAILED with 1 missing requirement\(s\); k3s was not touched\n$/);
+        assert.ok(!/config: written/.test(r.stdout), r.stdout);
+        assert.ok(!fs.existsSync(path.join(sb.dir, "etc", "config.yaml")), "no config.yaml written");
+        assert.deepStrictEqual(sb.calls(), [], "neither the installer nor systemctl ran");
     });
 
     it("installs nothing when the config cannot be written", () => {

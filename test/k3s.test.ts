@@ -49,7 +49,7 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
         }
     });
 
-    it("agents: no SSH command on create; one converge command whose update is boot wait ≺ config ≺ install ≺ start on this machine", () => {
+    it("agents: no SSH command on create; one converge command whose update is boot wait ≺ kernel preflight ≺ config ≺ install ≺ start on this machine", () => {
         for (const n of AGENTS) {
             assert.ok(!g.resources.some(r => r.name === `${n}-preflight` || r.name === `${n}-install`), `${n}: first boot runs preflight and install`);
             const converge = step(n, "converge");
@@ -57,7 +57,7 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.strictEqual(converge.inputs.create, undefined, `${n}: creating it opens no SSH session`);
             assert.ok(!converge.inputs.triggers?.length && !converge.inputs.delete, `${n}: never replaced, deletes nothing`);
             assert.deepStrictEqual(scriptsOf(converge.inputs.update),
-                [`wait-boot.sh ${n} 900 ${numericId(n)}`, `configure.sh ${n} agent`,
+                [`wait-boot.sh ${n} 900 ${numericId(n)}`, `preflight.sh ${n} 5.10 geneve false ${machine.inputs.networks[0].ip}`, `configure.sh ${n} agent`,
                     `install.sh ${n} agent v1.33.5+k3s1 ${K3S_INSTALLER.url} ${K3S_INSTALLER.sha256}`, `start.sh ${n} agent 600`]);
             assert.ok(g.dependsOn(converge, machine));
             // The same scripts, from the agent's own user data, at first boot.
