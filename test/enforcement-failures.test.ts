@@ -107,3 +107,21 @@ describe("enforcement: verify-enforcement.sh rolls back on every failure, expect
         assert.ok(sb.calls().includes("systemctl start k3s-cilium-enforce-rollback.service"), sb.calls().join("\n"));
     });
 });
+
+describe("enforcement: verify-enforcement.sh never passes the agents' check on a list it could not read", () => {
+    const refused = "The connection to the server 127.0.0.1:6443 was refused";
+    for (const [what, answer, lines] of [
+        // kubectl's own message stays in front of the line: it says why.
+        ["the list fails", `echo "${refused}" >&2; exit 1`, [refused, "srv-1: verify: ERROR: cannot list the cilium agents (kubectl -n kube-system get pods -l k8s-app=cilium)"]],
+        ["the list is empty", "echo", ["srv-1: verify: ERROR: no cilium agent pods found (kubectl -n kube-system get pods -l k8s-app=cilium)"]],
+    ] as const) {
+        it(`${what}: one line, and the rollback starts`, () => {
+            const sb = armedFirstServer(`${NODES_READY}
+  *"get pods -l k8s-app=cilium"*) ${answer} ;;`);
+            const r = verify(sb);
+            assert.strictEqual(r.code, 1);
+            assert.deepStrictEqual(r.stderr.trim().split("\n"), [...lines, ...ROLLED_BACK]);
+            assert.ok(!r.stdout.includes("every agent runs PolicyAuditMode"), r.stdout);
+        });
+    }
+});

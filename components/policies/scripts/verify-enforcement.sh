@@ -74,7 +74,10 @@ until_ok "every node Ready" nodes_ready
 
 case "$AUDIT" in true) want=Enabled ;; *) want=Disabled ;; esac
 wrong=""
-for pod in $(kc -n kube-system get pods -l k8s-app=cilium -o jsonpath='{.items[*].metadata.name}'); do
+# Listed first: a failing list in the for loop's word list would not trip set -e and the check would pass vacuously.
+pods=$(kc -n kube-system get pods -l k8s-app=cilium -o jsonpath='{.items[*].metadata.name}') || fail "cannot list the cilium agents (kubectl -n kube-system get pods -l k8s-app=cilium)"
+[ -n "$pods" ] || fail "no cilium agent pods found (kubectl -n kube-system get pods -l k8s-app=cilium)"
+for pod in $pods; do
     # A failing exec is an unknown mode (a failure of this check), not a silent exit of the pipeline under pipefail.
     mode=$({ kc -n kube-system exec "$pod" -c cilium-agent -- cilium-dbg config 2>/dev/null || true; } | awk '$1 == "PolicyAuditMode" { print $NF }')
     [ "$mode" = "$want" ] || wrong+=" $pod=${mode:-unknown}"
