@@ -3,7 +3,11 @@ import * as YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_BOOTSTRAP_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
 import { numericId } from "../tools/mocks";
-import { FIRST_BOOT } from "../components/k3s/first-boot";
+import { convergeBootTimeout, FIRST_BOOT, FIRST_BOOT_START_TIMEOUT_SECONDS, scriptDefault } from "../components/k3s/first-boot";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { parse as parseShell } from "shell-quote";
+import { scriptPath } from "./shell";
 import { CILIUM_NODE_IMAGES } from "../components/cilium/images";
 import { BOOTSTRAP_TOKEN_PATTERN, BOOTSTRAP_TOKEN_RANDOM_LENGTH, bootstrapToken, nodeConfigFile } from "../components/k3s";
 import { validateConfig } from "../components/config/validate";
@@ -17,6 +21,11 @@ import { dialRetrySeconds, WAIT_FOR_SSH_DIAL_ATTEMPTS } from "../components/shar
 const SERVERS = ["k3s-cilium-server-1", "k3s-cilium-server-2", "k3s-cilium-server-3"];
 const AGENTS = ["k3s-cilium-agent-1", "k3s-cilium-agent-2"];
 const NODES = [...SERVERS, ...AGENTS];
+const PROD = (() => {
+    const r = validateConfig(stackConfig("prod"), { stack: "prod", hcloudTokenSet: true });
+    if (!r.ok) throw new Error(r.errors.join("\n"));
+    return r.config;
+})();
 
 /** A node's convergence command: `<server>-install` (create = update), `<agent>-converge` (update only, prod). */
 function convergeOf(g: Graph, node: string) {
@@ -57,7 +66,7 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.strictEqual(converge.inputs.create, undefined, `${n}: creating it opens no SSH session`);
             assert.ok(!converge.inputs.triggers?.length && !converge.inputs.delete, `${n}: never replaced, deletes nothing`);
             assert.deepStrictEqual(scriptsOf(converge.inputs.update),
-                [`wait-boot.sh ${n} 900 ${numericId(n)}`, `preflight.sh ${n} 5.10 geneve false ${machine.inputs.networks[0].ip}`, `configure.sh ${n} agent`,
+                [`wait-boot.sh ${n} ${convergeBootTimeout(PROD, 900)} ${numericId(n)}`, `preflight.sh ${n} 5.10 geneve false ${machine.inputs.networks[0].ip}`, `configure.sh ${n} agent`,
                     `install.sh ${n} agent v1.33.5+k3s1 ${K3S_INSTALLER.url} ${K3S_INSTALLER.sha256}`, `start.sh ${n} agent 600`]);
             assert.ok(g.dependsOn(converge, machine));
             // The same scripts, from the agent's own user data, at first boot.
@@ -65,6 +74,33 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             assert.deepStrictEqual(userData.runcmd[0].slice(0, 3), ["bash", `${FIRST_BOOT.dir}/first-boot.sh`, n]);
         }
     });
+    it("the converge waits for cloud-init at least as long as a first boot can take within its own bounds, plus the boot", () => {
+        const firstBoot = scriptPath("k3s", "first-boot.sh");
+        // Every numeric default first-boot.sh sets, as bash evaluates them; INTERVAL is a poll period, not a bound.
+        const defaults = Object.fromEntries(fs.readFileSync(firstBoot, "utf8").split("\n").filter(l => /^[A-Z_]+=\$\{[A-Z_]+:-[0-9]+\}$/.test(l))
+            .map(l => l.split("=")[0]).filter(name => name !== "INTERVAL")
+            .map(name => [name, Number(execFileSync("bash", ["-c", `eval "$(grep -E '^${name}=' "$1")"; echo "$${name}"`, "x", firstBoot], { encoding: "utf8", env: {} }).trim())]));
+        // A new bounded wait in first-boot.sh must be counted in the converge's wait (firstBootBounds) before this passes.
+        assert.deepStrictEqual(Object.keys(defaults).sort(), ["ADDRESS_WAIT", "INSTALL_ATTEMPTS", "INSTALL_RETRY_DELAY", "PULL_TIMEOUT"]);
+        const installer = fs.readFileSync(scriptPath("k3s", "install.sh"), "utf8");
+        const curl = parseShell(installer.split("\n").find(l => /^\s*curl /.test(l))!) as string[];
+        const flag = (f: string) => Number(curl[curl.indexOf(f) + 1]);
+        const installTimeout = Number(execFileSync("bash", ["-c", `eval "$(grep -E '^INSTALL_TIMEOUT=' "$1")"; echo "$INSTALL_TIMEOUT"`, "x", scriptPath("k3s", "install.sh")], { encoding: "utf8", env: {} }).trim());
+        const oneInstall = (flag("--retry") + 1) * flag("--max-time") + flag("--retry") * flag("--retry-delay") + installTimeout;
+        const images = CILIUM_NODE_IMAGES[PROD.versions.cilium].length;
+        const worstCase = 900 + 2 * defaults.ADDRESS_WAIT + defaults.INSTALL_ATTEMPTS * oneInstall + (defaults.INSTALL_ATTEMPTS - 1) * defaults.INSTALL_RETRY_DELAY +
+            FIRST_BOOT_START_TIMEOUT_SECONDS + (1 + images) * defaults.PULL_TIMEOUT;
+        assert.ok(installTimeout > 0 && flag("--max-time") > 0 && images > 0, "the bounds were found");
+        for (const n of AGENTS) {
+            const converge = step(n, "converge");
+            const wait = Number(scriptsOf(converge.inputs.update)[0].split(" ")[2]);
+            assert.ok(wait >= worstCase, `${n}: the converge waits ${wait}s for cloud-init, a first boot may take ${worstCase}s`);
+            const timeout = Number(/^(\d+)s$/.exec(converge.customTimeouts.update ?? "")?.[1]);
+            assert.ok(timeout > wait, `${n}: customTimeouts ${timeout}s under the cloud-init wait ${wait}s`);
+        }
+        assert.throws(() => scriptDefault("ADDRESS_WAIT=180\n", "ADDRESS_WAIT"), /no ADDRESS_WAIT=\$\{ADDRESS_WAIT:-<number>\} line/);
+    });
+
     it("waits for SSH with a finite dial limit whose retries end before customTimeouts (so a host key mismatch is named)", () => {
         for (const n of AGENTS) {
             const converge = step(n, "converge");

@@ -25,6 +25,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ClusterConfig } from "../config";
 import type { PlannedNode } from "../nodes/plan";
 import { loadScript } from "../shared/script";
+import { nodeImages } from "../cilium/images";
 import { BOOTSTRAP_TOKEN_PATTERN } from "./bootstrap-token";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
 import { installArgs, prefetchArgs, preflightArgs, ScriptNode, startArgs } from "./script-args";
@@ -48,6 +49,52 @@ export const FIRST_BOOT_SCRIPTS = ["preflight.sh", "configure.sh", "install.sh",
  * on it (agents-joined.sh bounds the program's wait).
  */
 export const FIRST_BOOT_START_TIMEOUT_SECONDS = 1200;
+
+/**
+ * A numeric default a script sets with `NAME=${NAME:-<seconds>}`: the script is the one owner of its own bounds, and
+ * what the program derives from them (firstBootBounds) follows any change there. Throws when the line is gone, so a
+ * renamed bound cannot silently count as 0.
+ */
+export function scriptDefault(scriptText: string, name: string): number {
+    const m = new RegExp(`^${name}=\\$\\{${name}:-([0-9]+)\\}$`, "m").exec(scriptText);
+    if (!m) throw new Error(`no ${name}=\${${name}:-<number>} line in the script`);
+    return Number(m[1]);
+}
+
+/**
+ * The longest each bounded step of first-boot.sh can take, in seconds, from the constants the scripts run with
+ * (their own defaults, and the start bound the program passes): the two address waits (private node-ip, then the
+ * public IPv6 when dual-stack), every install attempt (install.sh's installer download — curl `--retry` extra
+ * attempts of `--max-time` each, `--retry-delay` apart — then its INSTALL_TIMEOUT) with first-boot.sh's delays
+ * between attempts, the k3s-agent start, and the foreground image prefetch (one wait for the runtime, then one
+ * bounded pull per image, each PULL_TIMEOUT). cloud-init's final stage lasts at least this long on a slow first boot.
+ */
+export function firstBootBounds(config: ClusterConfig): Record<"addressWaits" | "install" | "start" | "prefetch", number> {
+    const entry = script("first-boot.sh").text;
+    const installer = script("install.sh").text;
+    const curl = /curl [^\n]*--retry ([0-9]+) --retry-delay ([0-9]+) --max-time ([0-9]+)/.exec(installer);
+    if (!curl) throw new Error("install.sh: no `curl ... --retry N --retry-delay N --max-time N` installer download");
+    const [retries, retryDelay, maxTime] = curl.slice(1).map(Number);
+    const attempts = scriptDefault(entry, "INSTALL_ATTEMPTS");
+    const oneInstall = (retries + 1) * maxTime + retries * retryDelay + scriptDefault(installer, "INSTALL_TIMEOUT");
+    // first-boot.sh runs the prefetch only when it is given images (firstBootArgs: prefetchArgs' images).
+    const images = nodeImages(config).length;
+    return {
+        addressWaits: 2 * scriptDefault(entry, "ADDRESS_WAIT"),
+        install: attempts * oneInstall + (attempts - 1) * scriptDefault(entry, "INSTALL_RETRY_DELAY"),
+        start: FIRST_BOOT_START_TIMEOUT_SECONDS,
+        prefetch: images ? (1 + images) * scriptDefault(entry, "PULL_TIMEOUT") : 0,
+    };
+}
+
+/**
+ * How long a first-boot agent's converge waits for cloud-init (wait-boot.sh): the boot itself (the SSH path's boot
+ * timeout) plus every bound of first boot (firstBootBounds), so the converge of a replaced agent whose first boot is
+ * slow but within its own bounds waits for it instead of failing "cloud-init still running".
+ */
+export function convergeBootTimeout(config: ClusterConfig, bootTimeout: number): number {
+    return bootTimeout + Object.values(firstBootBounds(config)).reduce((a, b) => a + b, 0);
+}
 
 /** One cloud-init `write_files` item (keys from cc_write_files' schema). */
 export interface CloudInitFile {

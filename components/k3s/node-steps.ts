@@ -6,6 +6,7 @@ import { ClusterNode } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { loadScript, scriptCommand, scriptSequence } from "../shared/script";
 import { k3sNodeConfig, renderK3sConfig } from "./config";
+import { convergeBootTimeout } from "./first-boot";
 import { machineId } from "./removal";
 import { configureArgs, installArgs, prefetchArgs, preflightArgs, ScriptNode, startArgs, waitBootArgs } from "./script-args";
 
@@ -113,7 +114,8 @@ export function installCommand(config: ClusterConfig, node: ScriptNode, etcdGuar
 }
 
 /**
- * A first-boot agent's in-place convergence (pure; agentConverge): wait-boot.sh for this machine (its id), then the
+ * A first-boot agent's in-place convergence (pure; agentConverge): wait-boot.sh for this machine (its id; bootTimeout:
+ * convergeBootTimeout, the agent's whole first boot), then the
  * SSH path's preflight.sh, configure.sh, install.sh and start.sh. The preflight comes first as on the SSH path and in
  * first-boot.sh: an agent whose first boot stopped at the kernel or node-ip check must not get k3s from its converge.
  */
@@ -166,9 +168,13 @@ export function nodeSteps(ctx: NodeStepsContext, node: ClusterNode, installDepen
 export function agentConverge(ctx: NodeStepsContext, node: ClusterNode, dependsOn: pulumi.Resource[]): NodeSteps {
     const { config, parent, bootTimeout } = ctx;
     const fileContent = nodeConfigFile(config, node, { isFirstServer: false, joinUrl: ctx.joinUrl, tlsSans: ctx.tlsSans }, ctx.tokens);
-    const update = machineId(node).apply(id => convergeCommand(config, node, bootTimeout, id));
+    // The cloud-init wait covers the agent's whole first boot (a replaced agent's converge runs while it boots).
+    const cloudInitWait = convergeBootTimeout(config, bootTimeout);
+    const update = machineId(node).apply(id => convergeCommand(config, node, cloudInitWait, id));
+    // customTimeouts bound the SSH dial only (pulumi-command 1.2.1), never the running scripts, which bound
+    // themselves; kept above the whole command anyway: the cloud-init wait, then install and start.
     const install = nodeCommand(`${node.name}-converge`, { node, update, stdin: fileContent, waitForSsh: true }, {
-        parent, dependsOn, additionalSecretOutputs: ["stdin"], customTimeouts: { update: `${bootTimeout + 1200}s` },
+        parent, dependsOn, additionalSecretOutputs: ["stdin"], customTimeouts: { update: `${cloudInitWait + 1200}s` },
     });
     return { node, install };
 }
