@@ -71,7 +71,7 @@ ${k3s}
 esac`);
     return sb;
 }
-const NODES_READY = `  *"get nodes --no-headers"*) printf 'srv-1 Ready\\nagent-1 Ready\\n' ;;`;
+const NODES_READY = `  *"get nodes -o jsonpath"*) printf 'srv-1 True\\nagent-1 True\\n' ;;`;
 const verify = (sb: Sandbox) => sb.run(script("verify-enforcement.sh"), ["srv-1", "cluster", "10.0.1.2", 6443, "false", 1, "busybox:1.36.1"],
     { env: { STATE_DIR: path.join(sb.dir, "state"), INTERVAL: "1" } });
 const ROLLED_BACK = [
@@ -122,6 +122,38 @@ describe("enforcement: verify-enforcement.sh never passes the agents' check on a
             assert.strictEqual(r.code, 1);
             assert.deepStrictEqual(r.stderr.trim().split("\n"), [...lines, ...ROLLED_BACK]);
             assert.ok(!r.stdout.includes("every agent runs PolicyAuditMode"), r.stdout);
+        });
+    }
+});
+
+describe("enforcement: verify-enforcement.sh reads each node's Ready condition, not the STATUS column", () => {
+    /**
+     * One cluster, answered in both forms kubectl has for it: agent-1 is cordoned (spec.unschedulable), so the table
+     * says "Ready,SchedulingDisabled" (kubernetes pkg/printers/internalversion/printers.go, printNode) while its
+     * Ready condition stays "True"; `ready` is that condition.
+     */
+    function cluster(ready: string): Sandbox {
+        return armedFirstServer(`  *"get nodes --no-headers"*) printf 'srv-1   Ready   control-plane,etcd   3d   v1.33.5+k3s1\\nagent-1   Ready,SchedulingDisabled   <none>   3d   v1.33.5+k3s1\\n' ;;
+  *"get nodes -o jsonpath"*) printf 'srv-1 True\\nagent-1 ${ready}\\n' ;;
+  *"get pods -l k8s-app=cilium"*) echo "cilium-a" ;;
+  *"cilium-dbg config"*) echo "PolicyAuditMode                   : Disabled" ;;`);
+    }
+
+    it("a node cordoned for maintenance is Ready: verify passes and nothing rolls back", () => {
+        const sb = cluster("True");
+        const r = verify(sb);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stdout, /srv-1: verify: every node Ready: ok\n/);
+        assert.ok(sb.calls().includes(`k3s kubectl get nodes -o jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}`), sb.calls().join("\n"));
+        assert.ok(!sb.calls().some(c => c.startsWith("systemctl start")), "no rollback");
+    });
+
+    for (const [what, ready] of [["False", "False"], ["Unknown (the kubelet stopped posting)", "Unknown"], ["missing (a node just registered)", ""]]) {
+        it(`a Ready condition that is ${what} fails the check and rolls back`, () => {
+            const sb = cluster(ready);
+            const r = verify(sb);
+            assert.strictEqual(r.code, 1);
+            assert.deepStrictEqual(r.stderr.trim().split("\n"), ["srv-1: verify: ERROR: every node Ready: not within 1s", ...ROLLED_BACK]);
         });
     }
 });

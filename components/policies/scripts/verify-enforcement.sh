@@ -65,10 +65,14 @@ fi
 case "$HOST" in *:*) url="https://[${HOST}]:${PORT}" ;; *) url="https://${HOST}:${PORT}" ;; esac
 until_ok "API $url/readyz through the endpoint" kc --server "$url" get --raw /readyz
 
+# The Ready condition itself, not `get nodes`' STATUS column: that column joins Ready with "SchedulingDisabled" for a
+# cordoned node ("Ready,SchedulingDisabled", kubernetes/kubernetes pkg/printers/internalversion/printers.go @008dafe0,
+# printNode), and a node cordoned for maintenance is no reason to roll enforcement back. A node without the condition
+# prints an empty status and is not Ready.
 nodes_ready() {
     local out
-    out=$(kc get nodes --no-headers) || return 1
-    [ -n "$out" ] && ! awk '$2 != "Ready" { bad = 1 } END { exit !bad }' <<<"$out"
+    out=$(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}') || return 1
+    [ -n "$out" ] && ! awk '$2 != "True" { bad = 1 } END { exit !bad }' <<<"$out"
 }
 until_ok "every node Ready" nodes_ready
 
