@@ -43,7 +43,8 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
         fs.writeFileSync(path.join(sb.dir, "nodes"), "s1 v1.33.5+k3s1\na1 v1.33.5+k3s1\na2 v1.33.5+k3s1\n");
         const r = run(sb, 5, ["a1", "a2"]);
         assert.strictEqual(r.code, 0, r.stderr);
-        assert.strictEqual(r.stdout, `s1: agents-joined: bootstrap token abcdef valid for ${TTL}s\ns1: agents-joined: all 2 agents registered at v1.33.5+k3s1\n`);
+        assert.strictEqual(r.stdout, `s1: agents-joined: bootstrap token abcdef valid for ${TTL}s\ns1: agents-joined: all 2 agents registered at v1.33.5+k3s1\n`
+            + "s1: agents-joined: bootstrap token abcdef deleted (joined agents authenticate with their client certificates)\n");
         assert.ok(!r.stdout.includes("0123456789abcdef"), "the token's secret half is never printed");
     });
 
@@ -56,20 +57,49 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
         const calls = sb.calls();
         assert.deepStrictEqual(calls.slice(0, 2), [LOOKUP, CREATE]);
         assert.ok(calls[2].startsWith("k3s kubectl get nodes"), calls.join("\n"));
-        assert.strictEqual(fs.readFileSync(path.join(sb.dir, "secret"), "utf8"), "secret/bootstrap-token-abcdef\n");
     });
 
-    it("idempotent: a re-run deletes the existing token and creates it again with a fresh TTL (create alone refuses an existing id)", () => {
+    it("idempotent: a re-run after a failed wait deletes the kept token and creates it again with a fresh TTL (create alone refuses an existing id)", () => {
         const sb = sandbox();
         sb.stub("k3s", K3S);
+        assert.strictEqual(run(sb, 0, ["a1"]).code, 1, "a1 not registered: the wait fails");
         fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
-        assert.strictEqual(run(sb, 5, ["a1"]).code, 0);
         const second = run(sb, 5, ["a1"]);
         assert.strictEqual(second.code, 0, second.stderr);
         const calls = sb.calls();
         assert.deepStrictEqual(calls.slice(calls.indexOf(CREATE) + 2, calls.indexOf(CREATE) + 5),
             [LOOKUP, "k3s token delete abcdef", CREATE]);
-        assert.strictEqual(fs.readFileSync(path.join(sb.dir, "secret"), "utf8"), "secret/bootstrap-token-abcdef\n");
+    });
+
+    it("after a successful wait deletes the token once, by its id, after the last look at the nodes; after a failed wait keeps it", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S);
+        fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        const ok = run(sb, 5, ["a1"]);
+        assert.strictEqual(ok.code, 0, ok.stderr);
+        const calls = sb.calls();
+        assert.deepStrictEqual(calls.filter(c => c.startsWith("k3s token delete")), ["k3s token delete abcdef"], "deleted once, by id");
+        assert.strictEqual(calls[calls.length - 1], "k3s token delete abcdef", "after the wait");
+        assert.ok(calls[calls.length - 2].startsWith("k3s kubectl get nodes"), calls.join("\n"));
+        assert.ok(!fs.existsSync(path.join(sb.dir, "secret")), "the bootstrap-token Secret is gone");
+
+        const failing = sandbox();
+        failing.stub("k3s", K3S);
+        fs.writeFileSync(path.join(failing.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        const r = run(failing, 0, ["a1", "a2"]);
+        assert.strictEqual(r.code, 1);
+        assert.ok(!failing.calls().some(c => c.startsWith("k3s token delete")), failing.calls().join("\n"));
+        assert.strictEqual(fs.readFileSync(path.join(failing.dir, "secret"), "utf8"), "secret/bootstrap-token-abcdef\n", "kept for a manual re-run of first boot");
+    });
+
+    it("a failed delete is one line and not a failure: the agents joined, and the token expires with its TTL", () => {
+        const sb = sandbox();
+        sb.stub("k3s", K3S.replace(`"token delete") [ -f "$secret" ]`, `"token delete") false`));
+        fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        const r = run(sb, 5, ["a1"]);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.strictEqual(r.stdout.trim().split("\n").pop(),
+            `s1: agents-joined: could not delete bootstrap token abcdef (k3s token delete abcdef, line above); it expires ${TTL}s after this run registered it`);
     });
 
     it("no bootstrap token on stdin, or one k3s refuses: one line, and no wait for agents that cannot join", () => {

@@ -3,8 +3,9 @@
  * without authentication at http://169.254.169.254/hetzner/v1/userdata for the machine's whole life, and the
  * metadata deny policy drops it for pods only once Cilium enforces; so the user data must carry only a credential
  * that is worthless after the join window. A bootstrap token is: it is a Kubernetes bootstrap-token Secret the
- * first server registers with a TTL right before agents are expected to join (agents-joined.sh), and the
- * tokencleaner deletes it when it expires.
+ * first server registers with a TTL right before agents are expected to join (agents-joined.sh), and agents-joined.sh
+ * deletes it once every agent is registered (`k3s token delete <id>`); after a failed wait the tokencleaner deletes it
+ * when it expires.
  *
  * Upstream facts relied on (k3s-io/k3s; the router and token code are unchanged in this respect since v1.26,
  * the pinned v1.33.5+k3s1 included):

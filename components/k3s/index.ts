@@ -198,7 +198,7 @@ export class K3sCluster extends pulumi.ComponentResource {
         // One bounded wait on the first server for every first-boot agent (registered at the version), instead of an
         // SSH session per agent; it runs again when the list or the version changes, after the batches' uncordons.
         // It first registers the bootstrap token (stdin) with its TTL, so agents can join only from then on and only
-        // for the TTL. It also runs again (triggers) when an agent's machine is replaced under the same name: the
+        // for the TTL, and deletes it once every agent is registered (kept after a failed wait, for a manual re-run). It also runs again (triggers) when an agent's machine is replaced under the same name: the
         // new machine's user data carries the same token, which has long expired by then.
         const waitCmd = scriptCommand(script("agents-joined.sh"), [this.firstServer.name, config.versions.k3s,
             AGENTS_JOINED_TIMEOUT_SECONDS, FIRST_BOOT.log, BOOTSTRAP_TOKEN_TTL_SECONDS, ...joiners.map(a => a.name)]);

@@ -8,6 +8,11 @@
 # with a TTL, so agents can join from now on and for <token-ttl-seconds> only (components/k3s/bootstrap-token.ts).
 # Idempotent: an existing token of the same id is deleted first, since `k3s token create` refuses an existing id
 # (k3s-io/k3s pkg/cli/token/token.go @0678ae9: "a token with id %q already exists"), so every run starts a new TTL.
+# Once every agent is registered it deletes the token (`k3s token delete <id>`: same file, `delete` takes the id and
+# deletes the Secret bootstrap-token-<id>), so it is not left valid for the rest of its TTL after every run: a joined
+# agent authenticates with its kubelet client certificate from then on (components/k3s/bootstrap-token.ts). After a
+# failed wait the token stays registered for its TTL, so first-boot.sh can be run again by hand on a missing agent.
+# A failed delete is reported, not fatal: the agents joined, and the token still expires with its TTL.
 # Usage: agents-joined.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>... <token
 set -euo pipefail
 
@@ -48,12 +53,22 @@ all_registered() {
     [ -z "$GONE" ]
 }
 
+delete_token() {
+    local id=${TOKEN%%.*}
+    if as_root timeout 60 k3s token delete "$id" >/dev/null; then
+        info "bootstrap token $id deleted (joined agents authenticate with their client certificates)"
+    else
+        info "could not delete bootstrap token $id (k3s token delete $id, line above); it expires ${TOKEN_TTL}s after this run registered it"
+    fi
+}
+
 main() {
     valid_token || fatal "no bootstrap token (<id>.<secret>, [a-z0-9]{6}.[a-z0-9]{16}) on stdin; agents cannot join"
     register_token
     wait_until "$TIMEOUT" all_registered "$@" ||
         fatal "after ${TIMEOUT}s $(wc -l <<<"$GONE") of $# agents not registered at $VERSION: $(tr '\n' ' ' <<<"$GONE")- on each: $LOG, cloud-init status --long, journalctl -u k3s-agent"
     info "all $# agents registered at $VERSION"
+    delete_token
 }
 
 main "$@"
