@@ -6,7 +6,7 @@ import { validateConfig, ClusterConfig } from "../components/config";
 import {
     baselinePolicies, enforcementChainTriggers, enforcementProblems, enforcementTimings, K3S_CONTROL_PLANE_LABEL, lockoutGuardNames, orderedFileNames, TIERS,
 } from "../components/policies";
-import { parseScriptCommands } from "../components/shared/script";
+import { contentHash, parseScriptCommands } from "../components/shared/script";
 
 function config(stack: "local" | "prod", overrides: Record<string, unknown> = {}): ClusterConfig {
     const r = validateConfig(stackConfig(stack, overrides), { stack, hcloudTokenSet: true });
@@ -264,6 +264,11 @@ describe("policies: commit-confirmed enforcement on the recorded graph", () => {
             "a Cilium version change re-runs gate → arm → restart → verify → confirm");
         // After a rollback nothing else may change: raising enforcementAttempt re-runs every command of the chain.
         const retry = chainOf(await runProgram({ stack: "prod", overrides: { policyAuditMode: false, enforcementAttempt: 2 } }));
+        // ... and the write through the operator's kubeconfig (the API from outside) happens again too: its data carry
+        // the chain's trigger hash, not only the mode and the policy set, which did not change.
+        assert.strictEqual(retry.outside.inputs.data.chainTriggers, contentHash(retry.gate.inputs.triggers));
+        assert.deepStrictEqual(retry.outside.inputs.data.policySet, enforcing.outside.inputs.data.policySet);
+        assert.notStrictEqual(retry.outside.inputs.data.chainTriggers, enforcing.outside.inputs.data.chainTriggers, "the retry updates the ConfigMap");
         for (const [before, after] of [[enforcing.gate, retry.gate], ...enforcing.arm.map((a, i) => [a, retry.arm[i]]),
             [enforcing.restart, retry.restart], ...enforcing.confirm.map((a, i) => [a, retry.confirm[i]])]) {
             assert.notDeepStrictEqual(after.inputs.triggers, before.inputs.triggers, `${after.name} runs again`);

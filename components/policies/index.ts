@@ -121,7 +121,9 @@ export class BaselinePolicies extends pulumi.ComponentResource {
 
         this.apiFromOutside = new k8s.core.v1.ConfigMap("policy-enforcement-verified", {
             metadata: { name: "k3s-cilium-enforcement", namespace: "kube-system" },
-            data: { policyAuditMode: audit, policySet: setHash },
+            // The chain's trigger hash: whatever re-runs the chain (attempt, window, Cilium version, node count) changes
+            // this object, so every run writes through the operator's kubeconfig, not only a mode or policy change.
+            data: { policyAuditMode: audit, policySet: setHash, chainTriggers: contentHash(triggers) },
         }, { ...inCluster, dependsOn: [this.restart] });
 
         this.confirmed = servers.map(server => nodeCommand(`${server.name}-enforce-confirm`, {
