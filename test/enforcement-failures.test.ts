@@ -157,3 +157,22 @@ describe("enforcement: verify-enforcement.sh reads each node's Ready condition, 
         });
     }
 });
+
+describe("enforcement: rollback.sh bounds its calls into the local agent", () => {
+    it("a hanging crictl exec gives up after AGENT_TIMEOUT (30 s by default) and the CiliumNodeConfig is still written", () => {
+        const sb = sandbox();
+        sb.stub("k3s", `log "k3s $*"
+case "$1 $2" in
+  "crictl ps") echo 0f3c2a ;;
+  "crictl exec") exec sleep 20 ;;
+  "kubectl create") cat > "$STUB_DIR/created.yaml" ;;
+esac`);
+        const t0 = Date.now();
+        const r = sb.run(script("rollback.sh"), ["srv-1", path.join(sb.dir, "state"), 5], { env: { AGENT_TIMEOUT: "1" } });
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.ok(Date.now() - t0 < 10000, `bounded: took ${Date.now() - t0} ms`);
+        assert.match(r.stdout, /^srv-1: rollback: could not switch the local agent at runtime within 1s \(no running cilium-agent container, or it did not answer\)$/m);
+        assert.match(r.stdout, /- CiliumNodeConfig kube-system\/policy-enforcement-rollback created \(policy-audit-mode true\)\n- agents restarted/);
+        assert.ok(fs.existsSync(path.join(sb.dir, "created.yaml")));
+    });
+});

@@ -11,6 +11,7 @@ STATE_DIR=${2:?usage: rollback.sh <node> <state-dir> [timeout-seconds]}
 TIMEOUT=${3:-120}
 INTERVAL=${INTERVAL:-5}
 NODE_CONFIG=${NODE_CONFIG:-policy-enforcement-rollback}
+AGENT_TIMEOUT=${AGENT_TIMEOUT:-30}
 
 # It never fails on purpose (fatal is not called): each step it cannot do is a line, and the next step still runs.
 LOG_TAG="rollback"
@@ -21,11 +22,13 @@ done_steps=()
 # 1. PolicyAuditMode is a runtime option of the agent (cilium/cilium pkg/option/daemon.go @d065657b:
 #    DaemonMutableOptionLibrary; set with `cilium-dbg config <option>=<value>`, cilium-dbg/cmd/config.go @3e1830a1).
 #    crictl reaches the container locally, without the API.
-container=$(k3s crictl ps --name cilium-agent -q 2>/dev/null | head -n 1 || true)
-if [ -n "$container" ] && k3s crictl exec "$container" cilium-dbg config PolicyAuditMode=Enabled >/dev/null 2>&1; then
+#    Each call is bounded: a hung agent or container runtime must not keep steps 2 and 3 from running (the unit's
+#    RuntimeMaxSec=600 would otherwise stop the whole rollback).
+container=$(timeout "$AGENT_TIMEOUT" k3s crictl ps --name cilium-agent -q 2>/dev/null | head -n 1 || true)
+if [ -n "$container" ] && timeout "$AGENT_TIMEOUT" k3s crictl exec "$container" cilium-dbg config PolicyAuditMode=Enabled >/dev/null 2>&1; then
     done_steps+=("the agent on $NODE switched to audit mode at runtime")
 else
-    info "could not switch the local agent at runtime (no running cilium-agent container?)"
+    info "could not switch the local agent at runtime within ${AGENT_TIMEOUT}s (no running cilium-agent container, or it did not answer)"
 fi
 
 # 2. CiliumNodeConfigs apply in lexical order of their names, the last one wins (cilium/cilium
