@@ -93,6 +93,10 @@ describe("enforcement: verify-enforcement.sh rolls back on every failure, expect
             ...ROLLED_BACK,
         ]);
         assert.ok(sb.calls().includes("systemctl start k3s-cilium-enforce-rollback.service"), sb.calls().join("\n"));
+        // ... and disarms the timer after starting its service, so it cannot fire a second rollback later.
+        const systemctl = sb.calls().filter(c => c.startsWith("systemctl ") && !c.startsWith("systemctl is-active"));
+        assert.deepStrictEqual(systemctl, ["systemctl start k3s-cilium-enforce-rollback.service", "systemctl stop k3s-cilium-enforce-rollback.timer"]);
+        assert.ok(!fs.existsSync(path.join(sb.dir, "timer-active")), "the timer is no longer armed");
     });
 
     it("a command failing outside any check (set -e) still rolls back, with a line saying so", () => {

@@ -40,6 +40,11 @@ roll_back_now() {
         as_root systemctl is-active --quiet "$UNIT.timer"; then
         info "not confirming; rolling back to audit mode now ($UNIT.service)" >&2
         as_root systemctl start "$UNIT.service" >/dev/null 2>&1 || true
+        # Disarmed once the rollback is started: a timer elapsing later starts its service again unless that is still
+        # active (systemd.timer(5), DESCRIPTION), which would roll back a second time and overwrite the record with a
+        # misleading time. A timer has only a Before= on the unit it activates (systemd.timer(5), AUTOMATIC
+        # DEPENDENCIES), so stopping it leaves the rollback just started running.
+        as_root systemctl stop "$UNIT.timer" >/dev/null 2>&1 || true
         if wait_until "$TIMEOUT" test -f "$STATE_DIR/rolled-back"; then sed "s/^/${NODE}: ${LOG_TAG}: /" "$STATE_DIR/rolled-back" >&2; else
             info "the rollback did not report within ${TIMEOUT}s (journalctl -u $UNIT.service)" >&2
         fi
