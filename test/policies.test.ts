@@ -1,10 +1,11 @@
 import * as assert from "assert";
+import * as crypto from "crypto";
 import { Graph, RecordedResource, runProgram, stackConfig } from "./harness";
 import { artifact, ARTIFACTS } from "./upstream";
 import { crdValidator } from "./crd-schema";
 import { validateConfig, ClusterConfig } from "../components/config";
 import {
-    baselinePolicies, enforcementChainTriggers, enforcementProblems, enforcementTimings, K3S_CONTROL_PLANE_LABEL, lockoutGuardNames, orderedFileNames, TIERS,
+    baselinePolicies, enforcementChainHash, enforcementChainTriggers, enforcementProblems, enforcementTimings, K3S_CONTROL_PLANE_LABEL, lockoutGuardNames, orderedFileNames, TIERS,
 } from "../components/policies";
 import { contentHash, parseScriptCommands } from "../components/shared/script";
 
@@ -214,6 +215,14 @@ describe("policies: commit-confirmed enforcement on the recorded graph", () => {
             assert.match(lines["k3s-cilium-enforce-gate"].args, new RegExp(`^ k3s-cilium-server-1 ${audit} 30m false true 120 `));
             assert.match(lines["k3s-cilium-enforce-restart"].args, new RegExp(`^ k3s-cilium-server-1 ${audit} 180 5$`));
             const rollbackAfter = enforcementTimings(nodeNames.length).rollbackAfter;
+            // The triggers' hash covers exactly the scripts these commands run (rollback.sh on the arm's stdin), so a
+            // change of any of them re-runs the whole chain instead of updating one command alone.
+            const ran = new Map<string, string>();
+            const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
+            for (const r of commands) for (const s of parseScriptCommands(r.inputs.create)!) ran.set(s.name, sha256(s.text));
+            for (const r of ch.arm) ran.set("rollback.sh", sha256(r.inputs.stdin));
+            assert.strictEqual(ch.gate.inputs.triggers[1], enforcementChainHash(contentHash(baselinePolicies(c)),
+                [...ran].map(([name, hash]) => ({ name, sha256: hash })), enforcementTimings(nodeNames.length).rollbackAfter), [...ran.keys()].join());
             for (const r of ch.arm) {
                 assert.strictEqual(lines[r.name].name, "arm-rollback.sh");
                 assert.strictEqual(lines[r.name].args, ` ${r.name.replace(/-enforce-arm$/, "")} ${audit} ${rollbackAfter}`);

@@ -1,5 +1,6 @@
 import { ClusterConfig } from "../config";
 import { nodeToNodePorts } from "../cilium/datapath";
+import { contentHash } from "../shared/script";
 
 /**
  * Commit-confirmed enforcement, as pure decisions. The chain on the graph is
@@ -96,13 +97,27 @@ export function enforcementTimings(nodeCount: number): EnforcementTimings {
  * PolicyAuditMode differs from the desired one.
  */
 /*
- * The hash the chain carries covers the policy set and the arm's own inputs (the rollback script it installs and its
- * deadline, which grows with the node count): changed alone, those would update the arm alone, which arms a
- * dead-man's switch that no confirm stops, so the cluster would fall back to audit `rollbackAfter` seconds later.
+ * The hash the chain carries (enforcementChainHash) covers the policy set, every script of the chain and the arm's
+ * deadline, which grows with the node count: changed alone, the arm's inputs would update the arm alone, which arms a
+ * dead-man's switch that no confirm stops, so the cluster would fall back to audit `rollbackAfter` seconds later; a
+ * changed converge or confirm script alone would run without an armed switch, refuse, and fail `pulumi up`.
  */
 export function enforcementChainTriggers(config: ClusterConfig, policySetHash: string): (string | number | boolean)[] {
     const c = config.cilium;
     // The attempt number is the explicit "run it again": after a rollback nothing else may have changed.
     return [String(c.policyAuditMode), policySetHash, c.enforcement.evidenceWindow, c.enforcement.acceptAuditedFlows,
         c.enforcement.attempt, config.versions.cilium];
+}
+
+/** Every script the chain's commands run (rollback.sh travels on the arm's stdin), in components/policies/scripts. */
+export const ENFORCEMENT_SCRIPTS = [
+    "audit-gate.sh", "arm-rollback.sh", "rollback.sh", "converge-agents.sh", "verify-enforcement.sh", "confirm-enforcement.sh",
+] as const;
+
+/**
+ * The hash the chain's triggers carry (enforcementChainTriggers' second element): the policy set, every script of the
+ * chain (by name and sha256) and the timer's deadline. Changed alone, any of them would update one command alone.
+ */
+export function enforcementChainHash(policySetHash: string, scripts: readonly { name: string; sha256: string }[], rollbackAfter: number): string {
+    return contentHash([policySetHash, [...scripts].sort((a, b) => a.name.localeCompare(b.name)), rollbackAfter]);
 }

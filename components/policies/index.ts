@@ -6,7 +6,9 @@ import { ClusterNode, ControlPlaneEndpoint } from "../nodes/contract";
 import { nodeCommand } from "../shared/remote";
 import { contentHash, loadScript, scriptCommand } from "../shared/script";
 import { BaselinePolicy, baselinePolicies, TIERS } from "./baseline";
-import { criticalTrafficArgs, ENFORCEMENT, enforcementChainTriggers, enforcementTimings } from "./enforcement";
+import {
+    criticalTrafficArgs, ENFORCEMENT, enforcementChainHash, enforcementChainTriggers, ENFORCEMENT_SCRIPTS, enforcementTimings,
+} from "./enforcement";
 
 export * from "./baseline";
 export * from "./enforcement";
@@ -78,7 +80,11 @@ export class BaselinePolicies extends pulumi.ComponentResource {
         const t = enforcementTimings(args.nodes.length);
         // The arm's own inputs are in the chain's triggers: alone, they would arm a switch no confirm stops.
         const rollbackScript = loadScript(__dirname, "rollback.sh").text;
-        const triggers = enforcementChainTriggers(config, contentHash([setHash, rollbackScript, t.rollbackAfter]));
+        // Every script of the chain is in it too: a command whose script changed would otherwise be updated alone, e.g.
+        // converge-agents.sh or confirm-enforcement.sh without an armed switch (both refuse, so `up` fails), or
+        // arm-rollback.sh arming a switch that no confirm stops.
+        const scripts = ENFORCEMENT_SCRIPTS.map(name => ({ name, sha256: loadScript(__dirname, name).sha256 }));
+        const triggers = enforcementChainTriggers(config, enforcementChainHash(setHash, scripts, t.rollbackAfter));
         const servers = args.nodes.filter(n => n.role === "server");
         const same = (script: string, scriptArgs: (string | number)[]) => {
             const line = scriptCommand(loadScript(__dirname, script), scriptArgs);
