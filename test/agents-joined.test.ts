@@ -31,6 +31,13 @@ case "$1 $2" in
         echo "secret/bootstrap-token-abcdef" > "$secret"; echo "K10hash::\${!#}" ;;
     *) cat "$STUB_DIR/nodes" 2>/dev/null || true ;;
 esac`;
+/** A sandbox with that k3s, and (given) the nodes `kubectl get nodes` lists. */
+function cluster(nodes?: string): ReturnType<typeof sandbox> {
+    const sb = sandbox();
+    sb.stub("k3s", K3S);
+    if (nodes !== undefined) fs.writeFileSync(path.join(sb.dir, "nodes"), nodes);
+    return sb;
+}
 const run = (sb: ReturnType<typeof sandbox>, timeout: number, agents: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) =>
     sb.run(SCRIPT, ["s1", "v1.33.5+k3s1", timeout, FIRST_BOOT.log, TTL, ...agents], { stdin: opts.stdin ?? `${TOKEN}\n`, env: opts.env });
 const CREATE = `k3s token create --ttl ${TTL}s --description k3s-cilium first-boot agents (agents-joined) ${TOKEN}`;
@@ -38,9 +45,7 @@ const LOOKUP = "k3s kubectl -n kube-system get secret bootstrap-token-abcdef --i
 
 describe("agents-joined.sh: one bounded wait for every first-boot agent", () => {
     it("passes once every listed agent is registered at the version", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
-        fs.writeFileSync(path.join(sb.dir, "nodes"), "s1 v1.33.5+k3s1\na1 v1.33.5+k3s1\na2 v1.33.5+k3s1\n");
+        const sb = cluster("s1 v1.33.5+k3s1\na1 v1.33.5+k3s1\na2 v1.33.5+k3s1\n");
         const r = run(sb, 5, ["a1", "a2"]);
         assert.strictEqual(r.code, 0, r.stderr);
         assert.strictEqual(r.stdout, `s1: agents-joined: bootstrap token abcdef valid for ${TTL}s\ns1: agents-joined: all 2 agents registered at v1.33.5+k3s1\n`
@@ -49,9 +54,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
     });
 
     it("registers the bootstrap token (stdin) with the TTL before it looks for agents", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
-        fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        const sb = cluster("a1 v1.33.5+k3s1\n");
         const r = run(sb, 5, ["a1"]);
         assert.strictEqual(r.code, 0, r.stderr);
         const calls = sb.calls();
@@ -60,8 +63,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
     });
 
     it("idempotent: a re-run after a failed wait deletes the kept token and creates it again with a fresh TTL (create alone refuses an existing id)", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
+        const sb = cluster();
         assert.strictEqual(run(sb, 0, ["a1"]).code, 1, "a1 not registered: the wait fails");
         fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
         const second = run(sb, 5, ["a1"]);
@@ -72,9 +74,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
     });
 
     it("after a successful wait deletes the token once, by its id, after the last look at the nodes; after a failed wait keeps it", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
-        fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        const sb = cluster("a1 v1.33.5+k3s1\n");
         const ok = run(sb, 5, ["a1"]);
         assert.strictEqual(ok.code, 0, ok.stderr);
         const calls = sb.calls();
@@ -83,9 +83,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
         assert.ok(calls[calls.length - 2].startsWith("k3s kubectl get nodes"), calls.join("\n"));
         assert.ok(!fs.existsSync(path.join(sb.dir, "secret")), "the bootstrap-token Secret is gone");
 
-        const failing = sandbox();
-        failing.stub("k3s", K3S);
-        fs.writeFileSync(path.join(failing.dir, "nodes"), "a1 v1.33.5+k3s1\n");
+        const failing = cluster("a1 v1.33.5+k3s1\n");
         const r = run(failing, 0, ["a1", "a2"]);
         assert.strictEqual(r.code, 1);
         assert.ok(!failing.calls().some(c => c.startsWith("k3s token delete")), failing.calls().join("\n"));
@@ -103,8 +101,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
     });
 
     it("no bootstrap token on stdin, or one k3s refuses: one line, and no wait for agents that cannot join", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
+        const sb = cluster();
         for (const stdin of ["", "agent-token-0123456789\n", "ABCDEF.0123456789abcdef\n"]) {
             const r = run(sb, 5, ["a1"], { stdin });
             assert.strictEqual(r.code, 1, stdin);
@@ -118,8 +115,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
     });
 
     it("usage: fewer than one agent is a usage error (exit 2), before anything runs", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
+        const sb = cluster();
         const r = sb.run(SCRIPT, ["s1", "v1.33.5+k3s1", 5, FIRST_BOOT.log, TTL], { stdin: `${TOKEN}\n` });
         assert.strictEqual(r.code, 2);
         assert.match(r.stderr, /^usage: agents-joined\.sh <node-name> <version> <timeout-seconds> <first-boot-log> <token-ttl-seconds> <agent-node>\.\.\. <token\n$/);
@@ -128,7 +124,6 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
 
     it("waits while an agent is missing, then passes when it registers", () => {
         const sb = sandbox();
-        // The node list gains a2 on the third call.
         // The node list gains a2 on the third poll (after the token lookup and create).
         sb.stub("k3s", `n=$(wc -l < "$STUB_DIR/calls.log"); log "k3s $*"; [ "$1" = kubectl ] && [ "$2" = get ] || exit 0; echo "a1 v1.33.5+k3s1"; [ "$n" -lt 4 ] || echo "a2 v1.33.5+k3s1"`);
         const r = run(sb, 30, ["a1", "a2"]);
@@ -137,9 +132,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
     });
 
     it("on timeout names every missing agent, what its kubelet reports, and where to look on it; one line", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
-        fs.writeFileSync(path.join(sb.dir, "nodes"), "a1 v1.33.5+k3s1\na2 v1.32.9+k3s1\n");
+        const sb = cluster("a1 v1.33.5+k3s1\na2 v1.32.9+k3s1\n");
         const r = run(sb, 0, ["a1", "a2", "a3"]);
         assert.strictEqual(r.code, 1);
         assert.strictEqual(r.stderr.trim().split("\n").length, 1, r.stderr);
@@ -151,8 +144,7 @@ describe("agents-joined.sh: one bounded wait for every first-boot agent", () => 
 describe("register-bootstrap-token.sh: the token registered before any agent's converge", () => {
     const REGISTER = scriptPath("k3s", "register-bootstrap-token.sh");
     it("registers the token (stdin) with the TTL, again on a re-run, and looks for no agent", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
+        const sb = cluster();
         for (let i = 0; i < 2; i++) {
             const r = sb.run(REGISTER, ["s1", TTL], { stdin: `${TOKEN}\n` });
             assert.strictEqual(r.code, 0, r.stderr);
@@ -162,8 +154,7 @@ describe("register-bootstrap-token.sh: the token registered before any agent's c
     });
 
     it("no valid token on stdin: one line, nothing registered; wrong arguments: usage, exit 2", () => {
-        const sb = sandbox();
-        sb.stub("k3s", K3S);
+        const sb = cluster();
         const r = sb.run(REGISTER, ["s1", TTL], { stdin: "agent-token-0123456789\n" });
         assert.strictEqual(r.code, 1);
         assert.strictEqual(r.stderr, "s1: bootstrap-token: ERROR: no bootstrap token (<id>.<secret>, [a-z0-9]{6}.[a-z0-9]{16}) on stdin; agents cannot join\n");
