@@ -7,30 +7,17 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { sandbox, Sandbox, scriptPath } from "./shell";
+import { ciliumAgentsSandbox, deletedPods } from "./cilium-agents";
 
 const script = (name: string) => scriptPath("policies", name);
 
 describe("enforcement: converge-agents.sh when an agent cannot be asked for its mode", () => {
     /** Agents cilium-a (n1) and cilium-b (n2, Disabled); `exec cilium-a` fails; a deleted pod comes back as <pod>2. */
-    function agents(replacement: "Disabled" | "fails"): Sandbox {
-        const sb = sandbox();
-        sb.stub("systemctl", 'log "systemctl $*"; [ "$2" = "--quiet" ]');
-        sb.stub("sleep", "exit 0");
-        sb.stub("k3s", `log "k3s $*"
-args="$*"
-case "$args" in
-  *"get pods -l k8s-app=cilium -o jsonpath"*) printf 'cilium-a n1\\ncilium-b n2\\n' ;;
-  *"--field-selector spec.nodeName="*) node=\${args##*spec.nodeName=}; node=\${node%% *}
-      old=$([ "$node" = n1 ] && echo cilium-a || echo cilium-b)
-      if [ -e "$STUB_DIR/deleted-$old" ]; then echo "\${old}2 true"; else echo "$old true"; fi ;;
-  *"delete pod "*) pod=\${args##*delete pod }; pod=\${pod%% *}; touch "$STUB_DIR/deleted-$pod" ;;
+    const agents = (replacement: "Disabled" | "fails"): Sandbox => ciliumAgentsSandbox({ cases: `\
   *"exec cilium-a "*) echo 'error: unable to upgrade connection: container not found ("cilium-agent")' >&2; exit 1 ;;
   *"exec cilium-a2 "*) ${replacement === "fails" ? "exit 1" : 'printf "%-34s: %s\\n" PolicyAuditMode Disabled'} ;;
-  *"cilium-dbg config"*) printf '%-34s: %s\\n' PolicyAuditMode Disabled ;;
-esac`);
-        return sb;
-    }
-    const deleted = (sb: Sandbox) => sb.calls().filter(c => / delete pod /.test(c)).map(c => c.replace(/^.* delete pod (\S+).*$/, "$1"));
+  *"cilium-dbg config"*) printf '%-34s: %s\\n' PolicyAuditMode Disabled ;;` });
+    const deleted = deletedPods;
 
     it("an agent whose exec fails is named, restarted like an agent in the wrong mode, and the run succeeds once its replacement answers", () => {
         const sb = agents("Disabled");

@@ -11,6 +11,7 @@ import { ROOT, stackConfig } from "./harness";
 import { crdValidator } from "./crd-schema";
 import { artifact, ARTIFACTS } from "./upstream";
 import { sandbox, Sandbox, scriptPath } from "./shell";
+import { ciliumAgentsSandbox, deletedPods } from "./cilium-agents";
 import { withPrelude } from "../components/shared/script";
 import { ClusterConfig, validateConfig } from "../components/config";
 import { criticalTraffic, criticalTrafficArgs, enforcementConfigProblems, enforcementTimings } from "../components/policies";
@@ -246,24 +247,12 @@ esac`);
 
 describe("enforcement: converge-agents.sh restarts exactly the agents whose mode differs", () => {
     /** Agents a (node n1, Enabled) and b (node n2, Disabled); a deleted pod comes back as <pod>2 in the CNC's mode. */
-    function agents(newMode: string, opts: { neverReady?: boolean } = {}): Sandbox {
-        const sb = sandbox();
-        sb.stub("systemctl", 'log "systemctl $*"; [ "$2" = "--quiet" ]');
-        sb.stub("sleep", "exit 0");
-        sb.stub("k3s", `log "k3s $*"
-args="$*"
-mode() { case "$1" in cilium-a) echo Enabled ;; cilium-b) echo Disabled ;; *) echo "${newMode}" ;; esac; }
-case "$args" in
-  *"get pods -l k8s-app=cilium -o jsonpath"*) printf 'cilium-a n1\\ncilium-b n2\\n' ;;
-  *"--field-selector spec.nodeName="*) node=\${args##*spec.nodeName=}; node=\${node%% *}
-      old=$([ "$node" = n1 ] && echo cilium-a || echo cilium-b)
-      if [ -e "$STUB_DIR/deleted-$old" ]; then echo "\${old}2 ${opts.neverReady ? "false" : "true"}"; else echo "$old true"; fi ;;
-  *"delete pod "*) pod=\${args##*delete pod }; pod=\${pod%% *}; touch "$STUB_DIR/deleted-$pod" ;;
-  *"cilium-dbg config"*) pod=\${args##*exec }; pod=\${pod%% *}; printf '##### Read-write configurations #####\\n%-34s: %s\\n%-34s: %s\\n' Debug Disabled PolicyAuditMode "$(mode "$pod")" ;;
-esac`);
-        return sb;
-    }
-    const deleted = (sb: Sandbox) => sb.calls().filter(c => / delete pod /.test(c)).map(c => c.replace(/^.* delete pod (\S+).*$/, "$1"));
+    const agents = (newMode: string, opts: { neverReady?: boolean } = {}): Sandbox => ciliumAgentsSandbox({
+        neverReady: opts.neverReady,
+        functions: `mode() { case "$1" in cilium-a) echo Enabled ;; cilium-b) echo Disabled ;; *) echo "${newMode}" ;; esac; }`,
+        cases: `  *"cilium-dbg config"*) pod=\${args##*exec }; pod=\${pod%% *}; printf '##### Read-write configurations #####\\n%-34s: %s\\n%-34s: %s\\n' Debug Disabled PolicyAuditMode "$(mode "$pod")" ;;`,
+    });
+    const deleted = deletedPods;
 
     it("audit → enforce: only the agent still in audit mode restarts, and its replacement enforces", () => {
         const sb = agents("Disabled");
