@@ -91,10 +91,13 @@ function prefetch(config: ClusterConfig, node: ScriptNode): string[] {
     return [scriptCommand(script("prefetch-images.sh"), prefetchArgs(config, node, "background"))];
 }
 
-/** The SSH path's first command on a node (pure): wait-boot.sh (sshd, cloud-init), then preflight.sh (kernel). */
-export function preflightCommand(config: ClusterConfig, node: ScriptNode, bootTimeout: number): string {
+/**
+ * The SSH path's first command on a node (pure): wait-boot.sh (sshd, cloud-init; for a first-boot machine, its id),
+ * then preflight.sh (kernel).
+ */
+export function preflightCommand(config: ClusterConfig, node: ScriptNode, bootTimeout: number, machineId?: string): string {
     return scriptSequence(
-        scriptCommand(script("wait-boot.sh"), waitBootArgs(node, bootTimeout)),
+        scriptCommand(script("wait-boot.sh"), waitBootArgs(node, bootTimeout, machineId)),
         scriptCommand(script("preflight.sh"), preflightArgs(config, node)),
     );
 }
@@ -103,13 +106,13 @@ export function preflightCommand(config: ClusterConfig, node: ScriptNode, bootTi
  * The SSH path's install command (pure): configure.sh, install.sh, a server's etcd-guard.sh (etcdGuardCommand),
  * start.sh, and on Hetzner the background image prefetch.
  */
-export function installCommand(config: ClusterConfig, node: ScriptNode, etcdGuard?: string): string {
+export function installCommand(config: ClusterConfig, node: ScriptNode, etcdGuard?: string, opts: { prefetch?: boolean } = {}): string {
     return scriptSequence(
         scriptCommand(script("configure.sh"), configureArgs(node)),
         scriptCommand(script("install.sh"), installArgs(config, node)),
         ...(etcdGuard === undefined ? [] : [etcdGuard]),
         scriptCommand(script("start.sh"), startArgs(node, K3S_START_TIMEOUT_SECONDS)),
-        ...prefetch(config, node),
+        ...(opts.prefetch === false ? [] : prefetch(config, node)),
     );
 }
 
@@ -120,13 +123,8 @@ export function installCommand(config: ClusterConfig, node: ScriptNode, etcdGuar
  * first-boot.sh: an agent whose first boot stopped at the kernel or node-ip check must not get k3s from its converge.
  */
 export function convergeCommand(config: ClusterConfig, node: ScriptNode, bootTimeout: number, id: string): string {
-    return scriptSequence(
-        scriptCommand(script("wait-boot.sh"), waitBootArgs(node, bootTimeout, id)),
-        scriptCommand(script("preflight.sh"), preflightArgs(config, node)),
-        scriptCommand(script("configure.sh"), configureArgs(node)),
-        scriptCommand(script("install.sh"), installArgs(config, node)),
-        scriptCommand(script("start.sh"), startArgs(node, K3S_START_TIMEOUT_SECONDS)),
-    );
+    // The first boot prefetched the images already (first-boot.sh), so the converge does not.
+    return scriptSequence(preflightCommand(config, node, bootTimeout, id), installCommand(config, node, undefined, { prefetch: false }));
 }
 
 /** The two commands of one node: preflight (boot wait, kernel), then install (config, binary, bounded start). */
