@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Graph, lastRecording, MOCK_AGENT_TOKEN, MOCK_BOOTSTRAP_TOKEN, MOCK_TOKEN, resolve, runProgram, stackConfig } from "./harness";
 import { numericId } from "../tools/mocks";
 import { convergeBootTimeout, FIRST_BOOT, FIRST_BOOT_START_TIMEOUT_SECONDS, scriptDefault } from "../components/k3s/first-boot";
+import { IMAGE_PULL_TIMEOUT_SECONDS } from "../components/k3s/script-args";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import { parse as parseShell } from "shell-quote";
@@ -82,6 +83,7 @@ describe("k3s: per-node order and cross-node order (prod 3+2)", () => {
             .map(name => [name, Number(execFileSync("bash", ["-c", `eval "$(grep -E '^${name}=' "$1")"; echo "$${name}"`, "x", firstBoot], { encoding: "utf8", env: {} }).trim())]));
         // A new bounded wait in first-boot.sh must be counted in the converge's wait (firstBootBounds) before this passes.
         assert.deepStrictEqual(Object.keys(defaults).sort(), ["ADDRESS_WAIT", "INSTALL_ATTEMPTS", "INSTALL_RETRY_DELAY", "PULL_TIMEOUT"]);
+        assert.strictEqual(defaults.PULL_TIMEOUT, IMAGE_PULL_TIMEOUT_SECONDS, "first boot pulls with the SSH path's bound (components/k3s/script-args.ts)");
         const installer = fs.readFileSync(scriptPath("k3s", "install.sh"), "utf8");
         const curl = parseShell(installer.split("\n").find(l => /^\s*curl /.test(l))!) as string[];
         const flag = (f: string) => Number(curl[curl.indexOf(f) + 1]);

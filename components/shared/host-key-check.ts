@@ -23,8 +23,8 @@
  * accepts, components/nodes/hetzner.ts), so one look would see nothing and a wrong key there (cloud-init failed,
  * someone in the path) would again surface only after the provider's ~9.5 min of dials. So a node whose machine is
  * powered on (`SshConnection.poweredOn`: Hetzner status "running") is looked at again every
- * HOST_KEY_PROBE_INTERVAL_SECONDS until it answers or the budget passes (`nextProbeStep`); the budget is the first
- * command's dial budget (components/shared/remote.ts), the time the program already grants a booting server's sshd.
+ * HOST_KEY_PROBE_INTERVAL_SECONDS until it answers or the budget passes (`nextProbeStep`); the budget is
+ * HOST_KEY_WAIT_SECONDS (components/shared/remote.ts), the time a booting server's sshd gets to answer.
  * Costs: a node that answers costs nothing extra (the first command then connects at once instead of dialing through
  * the same boot), so on day 2, when every node answers at once, an `up` takes no longer. A node that never answers
  * (powered on but hung, or SSH filtered from this machine) costs at most the budget, once per run, then falls back
@@ -119,10 +119,13 @@ export const SCANNER_MISSING = Symbol("ssh-keyscan missing");
 /** Reads a node's presented ed25519 key; undefined when it does not answer (yet), SCANNER_MISSING when it cannot look. */
 export type HostKeyScanner = (host: string, port: number) => Promise<string | undefined | typeof SCANNER_MISSING>;
 
-/** The default scanner: ssh-keyscan, bounded by its own timeout plus a margin for the process itself. */
+/** Longest one look takes: ssh-keyscan's own timeout plus a margin for the process itself. */
+export const HOST_KEY_ATTEMPT_SECONDS = HOST_KEY_SCAN_TIMEOUT_SECONDS + 5;
+
+/** The default scanner: ssh-keyscan, bounded by HOST_KEY_ATTEMPT_SECONDS. */
 export const sshKeyscan: HostKeyScanner = (host, port) => new Promise(resolve => {
     execFile("ssh-keyscan", ["-T", String(HOST_KEY_SCAN_TIMEOUT_SECONDS), "-t", "ed25519", "-p", String(port), host],
-        { timeout: (HOST_KEY_SCAN_TIMEOUT_SECONDS + 5) * 1000 },
+        { timeout: HOST_KEY_ATTEMPT_SECONDS * 1000 },
         (err, stdout) => resolve((err as NodeJS.ErrnoException | null)?.code === "ENOENT" ? SCANNER_MISSING
             : err && !stdout ? undefined : presentedKey(String(stdout))));
 });
@@ -138,7 +141,7 @@ export interface ProbePolicy {
 
 /** The policy for a budget, with the default interval and ssh-keyscan's bound per look. */
 export function probePolicy(budgetSeconds: number): ProbePolicy {
-    return { budgetSeconds, intervalSeconds: HOST_KEY_PROBE_INTERVAL_SECONDS, attemptSeconds: HOST_KEY_SCAN_TIMEOUT_SECONDS + 5 };
+    return { budgetSeconds, intervalSeconds: HOST_KEY_PROBE_INTERVAL_SECONDS, attemptSeconds: HOST_KEY_ATTEMPT_SECONDS };
 }
 
 export type ProbeStep = { action: "judge" } | { action: "retry"; afterSeconds: number } | { action: "no-verdict" };
