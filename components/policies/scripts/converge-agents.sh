@@ -18,12 +18,8 @@ NODE_CONFIG=${NODE_CONFIG:-policy-enforcement-rollback}
 
 LOG_TAG="converge"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
+# @prelude: agent_mode from components/shared/scripts/cilium-agent.sh (inserted by components/shared/script.ts)
 kc() { as_root timeout 60 k3s kubectl -n kube-system "$@"; }
-# A failing exec (agent not running, API hiccup) prints nothing: under pipefail a bare `kc exec | awk` would fail the
-# assignment that calls this and set -e would exit without a word; an unknown mode is handled like a wrong one.
-agent_mode() {
-    { kc exec "$1" -c cilium-agent -- cilium-dbg config 2>/dev/null || true; } | awk '$1 == "PolicyAuditMode" { print $NF }'
-}
 
 case "$AUDIT" in true) want=Enabled ;; false) want=Disabled ;; *) fatal "audit must be true or false, got '$AUDIT'" ;; esac
 if [ "$AUDIT" = "false" ]; then

@@ -19,6 +19,7 @@ PROBE=k3s-cilium-enforce-probe
 LOG_TAG="verify"
 # @prelude: info, fatal, as_root from components/shared/scripts/prelude.sh (inserted by components/shared/script.ts)
 # @prelude: wait_until from components/shared/scripts/wait.sh (inserted by components/shared/script.ts)
+# @prelude: agent_mode from components/shared/scripts/cilium-agent.sh (inserted by components/shared/script.ts)
 
 # A failed check is never confirmed. On the first server, while enforcing with the switch armed, the rollback runs at
 # once (the timer's own service) instead of when the timer elapses, so `pulumi up` fails with what failed and the
@@ -87,8 +88,8 @@ wrong=""
 pods=$(kc -n kube-system get pods -l k8s-app=cilium -o jsonpath='{.items[*].metadata.name}') || fail "cannot list the cilium agents (kubectl -n kube-system get pods -l k8s-app=cilium)"
 [ -n "$pods" ] || fail "no cilium agent pods found (kubectl -n kube-system get pods -l k8s-app=cilium)"
 for pod in $pods; do
-    # A failing exec is an unknown mode (a failure of this check), not a silent exit of the pipeline under pipefail.
-    mode=$({ kc -n kube-system exec "$pod" -c cilium-agent -- cilium-dbg config 2>/dev/null || true; } | awk '$1 == "PolicyAuditMode" { print $NF }')
+    # A failing exec is an unknown mode: a failure of this check.
+    mode=$(agent_mode "$pod")
     [ "$mode" = "$want" ] || wrong+=" $pod=${mode:-unknown}"
 done
 [ -z "$wrong" ] || fail "agents not in the desired PolicyAuditMode $want:$wrong (a rollback ran, or an agent restarted on its own; raise k3s-cilium:enforcementAttempt to run the chain again)"
