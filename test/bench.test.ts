@@ -116,11 +116,10 @@ describe("bench: goals and structural bounds", () => {
     });
 
     it("the lower bound at p slots: slot seconds over p, or the critical path; first boots take no slot", () => {
-        const t = (id: string, up: number, deps: string[] = [], offSlot = false): Task => ({ id, name: id, up, destroy: 0, deps, inside: false, offSlot });
         assert.strictEqual(lowerBoundLimited([t("a", 10), t("b", 10), t("c", 10), t("d", 10)], 2), 20);
         assert.strictEqual(lowerBoundLimited([t("a", 10), t("b", 10, ["a"]), t("c", 1)], 4), 20);
-        assert.strictEqual(lowerBoundLimited([t("a", 10), t("boot", 100, [], true), t("c", 10)], 2), 100);
-        assert.strictEqual(lowerBoundLimited([t("a", 10), t("boot", 5, [], true), t("c", 10)], 2), 10);
+        assert.strictEqual(lowerBoundLimited([t("a", 10), t("boot", 100, [], { offSlot: true }), t("c", 10)], 2), 100);
+        assert.strictEqual(lowerBoundLimited([t("a", 10), t("boot", 5, [], { offSlot: true }), t("c", 10)], 2), 10);
         for (const tasks of [[t("a", 3), t("b", 7, ["a"]), t("c", 4), t("d", 6, ["c"]), t("e", 5)]]) {
             for (const p of [1, 2, 3]) assert.ok(upScheduleLimited(tasks, p).makespan >= lowerBoundLimited(tasks, p), `p=${p}`);
         }
